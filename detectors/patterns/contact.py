@@ -1,0 +1,125 @@
+"""Email addresses, IP addresses and phone numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import phonenumbers
+import regex
+
+from detectors import entities
+from detectors.patterns._context import near, negative, words_regex
+from detectors.patterns._recognizer import NEGATIVE_PENALTY, Hit, RegexRecognizer, Scoring
+from detectors.validators import is_ip
+
+EMAIL = RegexRecognizer(
+    entity=entities.EMAIL_ADDRESS,
+    pattern=regex.compile(
+        r"(?<![\w.%+-])(?>[\p{L}\p{N}_%+-]{1,64}(?:\.[\p{L}\p{N}_%+-]{1,64}){0,8})"
+        r"@(?>[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.){1,8}\p{L}{2,24}(?![\w@-])"
+    ),
+    scoring=Scoring(score=0.9, context=("email", "e-mail", "mail", "correo", "courriel", "adresse"),
+                    context_boost=0.09, penalize_negative=False),
+)  # fmt: skip
+
+_IP_CONTEXT = ("ip", "address", "host", "server", "dirección", "adresse", "endereço", "client")
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+IPV4 = RegexRecognizer(
+    entity=entities.IP_ADDRESS,
+    pattern=regex.compile(rf"(?<![\w.])(?:{_OCTET}\.){{3}}{_OCTET}(?!\w|\.\d)"),
+    scoring=Scoring(valid_score=0.85, context=_IP_CONTEXT, weak=True, weak_score=0.85),
+    validator=is_ip,
+)
+IPV6 = RegexRecognizer(
+    entity=entities.IP_ADDRESS,
+    pattern=regex.compile(r"(?<![\w:])(?>(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|:)?)(?![\w:])"),
+    scoring=Scoring(valid_score=0.9, penalize_negative=False),
+    validator=lambda value: ":" in value and is_ip(value) and value.count(":") >= 3,
+)
+
+#: Regions tried for a number written without a country code, by document language first.
+REGIONS: Mapping[str, tuple[str, ...]] = {
+    "en": ("US", "GB", "CA", "AU", "IE"),
+    "es": ("ES", "MX", "AR", "CO", "US"),
+    "fr": ("FR", "BE", "CH", "CA"),
+    "de": ("DE", "AT", "CH"),
+    "pt": ("PT", "BR"),
+}
+_FALLBACK_REGIONS = ("US", "GB", "ES", "FR", "DE", "PT", "BR", "MX", "IT", "BE", "NL", "CH", "AT", "IN", "AU")
+
+_PHONE_CONTEXT = words_regex((
+    "phone", "tel", "call", "mobile", "cell", "fax", "whatsapp", "text me", "reach me", "contact",
+    "number", "answering", "sms",
+    "teléfono", "telefono", "móvil", "movil", "celular", "llamar", "llámame", "llame", "número",
+    "téléphone", "telephone", "portable", "appeler", "appelez", "joindre", "numéro",
+    "telefon", "telefonnummer", "handy", "handynummer", "mobilnummer", "rufnummer", "anrufen", "nummer",
+    "telefone", "telemóvel", "telemovel", "ligar", "contato", "contacto",
+))  # fmt: skip
+
+# Optional country code, optional area code in brackets, then 6-15 digits with
+# single separators between them. Atomic and bounded: linear on any input.
+_PHONE = regex.compile(
+    r"(?<![\w+@/.,-])(?>(?:(?:\+|00)\d{1,3}[ \t.-]?)?(?:\(0?\d{1,5}\)[ \t.-]?)?\d(?:[ \t.\-/]?\d){5,14})"
+    r"(?!\w|[.,/-]\d)"
+)
+_DATE_LIKE = regex.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
+_SEPARATED = regex.compile(r"[\s().\-/]")
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneRecognizer:
+    """Phone numbers: a broad candidate regex, then libphonenumber decides.
+
+    A number valid for a region the document's language suggests (or any
+    number in international format) is likely; a merely *possible* number
+    needs a context word (`phone`, `Telefon`, `llamar`...) to pass balanced mode.
+    """
+
+    entity: str = entities.PHONE_NUMBER
+    langs: frozenset[str] | None = None
+    valid_score: float = 0.65
+    possible_score: float = 0.3
+    context_boost: float = 0.3
+    bare_penalty: float = 0.25
+    #: Below checksum-validated identifiers, which win a tie on the same digits.
+    max_score: float = 0.9
+
+    def find(self, text: str, lang: str) -> Iterator[Hit]:
+        for match in _PHONE.finditer(text):
+            candidate = match.group()
+            if _DATE_LIKE.fullmatch(candidate):
+                continue
+            verdict = _classify(candidate, REGIONS.get(lang, ()))
+            if verdict is None:
+                continue
+            start, end = match.span()
+            score = self.valid_score if verdict else self.possible_score
+            if not _SEPARATED.search(candidate) and not candidate.startswith("+"):
+                score -= self.bare_penalty  # a bare digit string is as often an order number
+            if near(_PHONE_CONTEXT, text, start, end):
+                score += self.context_boost
+            if negative(text, start):
+                score -= NEGATIVE_PENALTY
+            if score > 0:
+                yield start, end, min(score, self.max_score)
+
+
+def _classify(candidate: str, preferred: tuple[str, ...]) -> bool | None:
+    """True: a valid number; False: only a possible one; None: not a phone number."""
+    international = candidate.startswith(("+", "00"))
+    number_text = "+" + candidate[2:] if candidate.startswith("00") else candidate
+    regions: tuple[str | None, ...] = (None,) if international else (*preferred, *_FALLBACK_REGIONS)
+    possible = False
+    for region in regions:
+        try:
+            number = phonenumbers.parse(number_text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return True
+        possible = possible or phonenumbers.is_possible_number(number)
+    return False if possible else None
+
+
+PHONE = PhoneRecognizer()

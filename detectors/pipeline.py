@@ -1,0 +1,81 @@
+"""The staged pipeline: field rules, stages, gate, merge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from detectors.custom import CustomStage
+from detectors.errors import DetectorsError
+from detectors.merge import gate, merge
+from detectors.patterns import PatternStage
+from detectors.policy import Policy
+from detectors.span import Document, Span
+from detectors.stage import BatchStage, Stage
+
+#: Longest text the pipeline accepts; longer input fails (and is quarantined upstream).
+MAX_CHARS = 2_000_000
+
+
+@dataclass(slots=True)
+class Pipeline:
+    """Runs stages in order over documents, then gates and merges their spans.
+
+    Stages a tenant switched off (`policy.stages`) are skipped. A CDC column with
+    a field rule (`contacts.email: EMAIL`) is tagged whole without detection.
+    """
+
+    stages: Sequence[Stage]
+    default_policy: Policy = field(default_factory=Policy.default)
+    max_chars: int = MAX_CHARS
+
+    def detect(self, doc: Document) -> list[Span]:
+        return self.detect_many([doc])[0]
+
+    def detect_many(self, docs: Sequence[Document]) -> list[list[Span]]:
+        """Detect in a batch; batch-capable stages (NER) see all pending documents at once."""
+        for doc in docs:
+            if len(doc.text) > self.max_chars:
+                raise DetectorsError(f"text of {len(doc.text)} characters exceeds the {self.max_chars} limit")
+        results: list[list[Span] | None] = [self._field_rule(doc) for doc in docs]
+        pending = [i for i, r in enumerate(results) if r is None]
+        candidates: dict[int, list[Span]] = {i: [] for i in pending}
+        for stage in self.stages:
+            active = [i for i in pending if self._enabled(stage, docs[i])]
+            if not active:
+                continue
+            if isinstance(stage, BatchStage):
+                for i, spans in zip(active, stage.detect_many([docs[i] for i in active]), strict=True):
+                    candidates[i].extend(spans)
+            else:
+                for i in active:
+                    candidates[i].extend(stage.detect(docs[i]))
+        for i in pending:
+            policy = docs[i].policy or self.default_policy
+            results[i] = merge(gate(candidates[i], policy), docs[i].text)
+        return [r if r is not None else [] for r in results]
+
+    def _policy(self, doc: Document) -> Policy:
+        return doc.policy or self.default_policy
+
+    def _enabled(self, stage: Stage, doc: Document) -> bool:
+        toggles = self._policy(doc).stages
+        return bool(getattr(toggles, stage.name, True))
+
+    def _field_rule(self, doc: Document) -> list[Span] | None:
+        if doc.field is None or not doc.text.strip():
+            return None if doc.text.strip() else []
+        rule = self._policy(doc).fields.get(doc.field)
+        if rule is None or rule == "detect":
+            return None
+        if rule == "keep" or not self._policy(doc).enabled(rule):
+            return []
+        return [Span(0, len(doc.text), rule, 1.0, "fields")]
+
+
+def default_pipeline(ner: Stage | None = None, policy: Policy | None = None) -> Pipeline:
+    """Patterns and custom entities, plus the NER stage when one is given."""
+    stages: list[Stage] = [PatternStage(), CustomStage()]
+    if ner is not None:
+        stages.append(ner)
+    return Pipeline(stages, default_policy=policy or Policy.default())
