@@ -32,7 +32,9 @@ def _recognizers(entity: CustomEntity) -> tuple[RegexRecognizer, ...]:
     if entity.dictionary:
         words = sorted((regex.escape(w) for w in entity.dictionary), key=len, reverse=True)
         patterns.append(regex.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", flags))
-    return tuple(RegexRecognizer(entity.name, p, scoring, validator) for p in patterns)
+    return tuple(
+        RegexRecognizer(entity.name, p, scoring, validator, timeout=REGEX_TIMEOUT_S) for p in patterns
+    )
 
 
 class CustomStage:
@@ -43,38 +45,14 @@ class CustomStage:
     def detect(self, doc: Document) -> list[Span]:
         if doc.policy is None or not doc.policy.custom:
             return []
-        spans = []
+        spans: list[Span] = []
         for entity in doc.policy.custom:
             if not doc.policy.enabled(entity.name):
                 continue
             for recognizer in _recognizers(entity):
                 try:
-                    hits = list(_timed(recognizer, doc))
+                    hits = list(recognizer.find(doc.text, doc.lang))
                 except TimeoutError:
                     raise DetectorsError(f"custom entity {entity.name}: pattern timed out") from None
                 spans.extend(Span(s, e, entity.name, score, self.name) for s, e, score in hits)
         return spans
-
-
-def _timed(recognizer: RegexRecognizer, doc: Document) -> list[tuple[int, int, float]]:
-    pattern = recognizer.pattern
-    bounded = RegexRecognizer(
-        recognizer.entity, _TimedPattern(pattern), recognizer.scoring, recognizer.validator  # type: ignore[arg-type]
-    )
-    return list(bounded.find(doc.text, doc.lang))
-
-
-class _TimedPattern:
-    """A compiled pattern whose `finditer` gives up after `REGEX_TIMEOUT_S`."""
-
-    __slots__ = ("_pattern",)
-
-    def __init__(self, pattern: regex.Pattern[str]) -> None:
-        self._pattern = pattern
-
-    @property
-    def groupindex(self) -> dict[str, int]:
-        return dict(self._pattern.groupindex)
-
-    def finditer(self, text: str):  # type: ignore[no-untyped-def]
-        return self._pattern.finditer(text, timeout=REGEX_TIMEOUT_S)

@@ -12,7 +12,8 @@ from detectors.span import Document, Span
 class Stage(Protocol):
     """A detection stage: a document in, spans out. Stages never see each other's output."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def detect(self, doc: Document) -> list[Span]: ...
 

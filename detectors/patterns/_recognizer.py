@@ -32,8 +32,11 @@ Hit = tuple[int, int, float]
 class Recognizer(Protocol):
     """Finds one entity class in a text."""
 
-    entity: str
-    langs: frozenset[str] | None
+    @property
+    def entity(self) -> str: ...
+
+    @property
+    def langs(self) -> frozenset[str] | None: ...
 
     def find(self, text: str, lang: str) -> Iterator[Hit]: ...
 
@@ -99,9 +102,11 @@ class RegexRecognizer:
     scoring: Scoring
     validator: Validator | None = None
     langs: frozenset[str] | None = None
+    #: Seconds one scan may take (tenant-supplied patterns); `TimeoutError` past it.
+    timeout: float | None = None
 
     def find(self, text: str, lang: str) -> Iterator[Hit]:
-        for match in self.pattern.finditer(text):
+        for match in self.pattern.finditer(text, timeout=self.timeout):
             start, end = match.span("v") if "v" in self.pattern.groupindex else match.span()
             if start < 0 or start == end:
                 continue

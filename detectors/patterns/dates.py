@@ -34,7 +34,8 @@ _DATE = regex.compile(
     r"(?<![\w./-])(?:"
     r"(?P<a_d>\d{1,2})[./-](?P<a_m>\d{1,2})[./-](?P<a_y>\d{4}|\d{2})"
     r"|(?P<b_y>\d{4})[-/.](?P<b_m>\d{1,2})[-/.](?P<b_d>\d{1,2})"
-    rf"|(?P<c_d>\d{{1,2}})(?:\.|º|er|st|nd|rd|th)?[ \t]+(?:de[ \t]+)?(?P<c_m>{_MONTH})\.?,?[ \t]+(?:de[ \t]+)?(?P<c_y>\d{{4}})"
+    rf"|(?P<c_d>\d{{1,2}})(?:\.|º|er|st|nd|rd|th)?[ \t]+(?:de[ \t]+)?"
+    rf"(?P<c_m>{_MONTH})\.?,?[ \t]+(?:de[ \t]+)?(?P<c_y>\d{{4}})"
     rf"|(?P<d_m>{_MONTH})\.?[ \t]+(?P<d_d>\d{{1,2}})(?:st|nd|rd|th)?,?[ \t]+(?P<d_y>\d{{4}})"
     r")(?![\w]|[./-]\d)",
     regex.IGNORECASE,

@@ -17,8 +17,10 @@ CARD = DigitRunRecognizer(
     entity=entities.CREDIT_CARD,
     lengths=frozenset(range(12, 20)),
     validator=is_card,
-    scoring=Scoring(valid_score=0.95, context=("card", "tarjeta", "carte", "karte", "cartão", "cartao", "visa",
-                                               "mastercard", "amex", "cc")),
+    scoring=Scoring(
+        valid_score=0.95,
+        context=("card", "tarjeta", "carte", "karte", "cartão", "cartao", "visa", "mastercard", "amex", "cc"),
+    ),
 )  # fmt: skip
 
 _IBAN_CANDIDATE = regex.compile(r"(?<![\w])(?>[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){11,34})")
@@ -61,7 +63,8 @@ ACCOUNT = RegexRecognizer(
     entity=entities.ACCOUNT_ID,
     pattern=regex.compile(
         r"(?<!\w)(?:acct|account|cuenta|compte|konto|kontonummer|conta|customer|cliente|client|kunden)"
-        r"(?:[ \t]*(?:no\.?|number|id|n[º°o]\.?|nr\.?|número|numéro|nummer|#))?[ \t]*(?:is[ \t]+|es[ \t]+|:|#)?[ \t]*"
+        r"(?:[ \t]*(?:no\.?|number|id|n[º°o]\.?|nr\.?|número|numéro|nummer|#))?"
+        r"[ \t]*(?:is[ \t]+|es[ \t]+|:|#)?[ \t]*"
         r"(?P<v>(?=[A-Za-z-]{0,20}\d)[A-Za-z0-9][A-Za-z0-9-]{5,24})(?!\w)",
         regex.IGNORECASE,
     ),

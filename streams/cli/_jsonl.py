@@ -36,7 +36,9 @@ class BadLine:
     reason: str
 
 
-def read_records(stream: IO[bytes], default_lang: str, max_bytes: int = MAX_LINE_BYTES) -> Iterator[Record | BadLine]:
+def read_records(
+    stream: IO[bytes], default_lang: str, max_bytes: int = MAX_LINE_BYTES
+) -> Iterator[Record | BadLine]:
     """Parse `{"id", "text", "lang"?}` lines; blank lines are skipped."""
     for number, raw in enumerate(_lines(stream, max_bytes), start=1):
         if raw is None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from enum import Enum
+from enum import StrEnum
 from itertools import islice
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -21,7 +21,8 @@ InOpt = Annotated[str, typer.Option("--in", "-i", help="JSON Lines input file, o
 OutOpt = Annotated[str, typer.Option("--out", "-o", help="Output file, or - for stdout.")]
 PolicyOpt = Annotated[Path | None, typer.Option("--policy", "-p", help="Tenant policy (YAML or JSON).")]
 LangOpt = Annotated[
-    str | None, typer.Option("--lang", help="Language for lines without 'lang' (default: the policy's, or en).")
+    str | None,
+    typer.Option("--lang", help="Language for lines without 'lang' (default: the policy's, or en)."),
 ]
 NerOpt = Annotated[
     bool | None,
@@ -30,7 +31,7 @@ NerOpt = Annotated[
 MaxBytesOpt = Annotated[int, typer.Option("--max-line-bytes", help="Longest accepted input line.")]
 
 
-class MaskMode(str, Enum):
+class MaskMode(StrEnum):
     redact = "redact"
 
 
@@ -106,7 +107,9 @@ def mask(
     policy: PolicyOpt = None,
     lang: LangOpt = None,
     ner: NerOpt = None,
-    mode: Annotated[MaskMode, typer.Option("--mode", help="redact: <ENTITY_TYPE> placeholders.")] = MaskMode.redact,
+    mode: Annotated[
+        MaskMode, typer.Option("--mode", help="redact: <ENTITY_TYPE> placeholders.")
+    ] = MaskMode.redact,
     max_line_bytes: MaxBytesOpt = MAX_LINE_BYTES,
 ) -> None:
     """Mask personal data: {"id", "text"} lines in, {"id", "text", "entities"} lines out.
