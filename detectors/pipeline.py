@@ -51,8 +51,7 @@ class Pipeline:
                 for i in active:
                     candidates[i].extend(stage.detect(docs[i]))
         for i in pending:
-            policy = docs[i].policy or self.default_policy
-            results[i] = merge(gate(candidates[i], policy), docs[i].text)
+            results[i] = merge(gate(candidates[i], self._policy(docs[i])), docs[i].text)
         return [r if r is not None else [] for r in results]
 
     def _policy(self, doc: Document) -> Policy:
@@ -63,8 +62,11 @@ class Pipeline:
         return bool(getattr(toggles, stage.name, True))
 
     def _field_rule(self, doc: Document) -> list[Span] | None:
-        if doc.field is None or not doc.text.strip():
-            return None if doc.text.strip() else []
+        """Spans fixed by the field's rule, or None when the text must go through detection."""
+        if not doc.text.strip():
+            return []
+        if doc.field is None:
+            return None
         rule = self._policy(doc).fields.get(doc.field)
         if rule is None or rule == "detect":
             return None

@@ -21,7 +21,7 @@ def policy_or_default(path: Path | None) -> Policy:
     if path is None:
         return Policy.default()
     try:
-        return load_policy(path)
+        return load_policy(path).resolve()
     except PolicyError as exc:
         raise fail(str(exc)) from None
 
