@@ -1,0 +1,23 @@
+"""Evaluation: labelled datasets in presidio-research format, token-level scores, reports.
+
+The Faker-based generator (`detectors.evaluation.synth`) is not imported here:
+importing this package does not need Faker.
+"""
+
+from detectors.evaluation.dataset import DatasetError, GoldSpan, Record, gold_class, load_dataset
+from detectors.evaluation.run import evaluate, producible
+from detectors.evaluation.scoring import Confusion, Metrics, Scores, score
+
+__all__ = [
+    "Confusion",
+    "DatasetError",
+    "GoldSpan",
+    "Metrics",
+    "Record",
+    "Scores",
+    "evaluate",
+    "gold_class",
+    "load_dataset",
+    "producible",
+    "score",
+]
