@@ -1,0 +1,191 @@
+"""Unmask policies, forged tokens, erasure and the audit chain on a real Postgres."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import psycopg
+import pytest
+
+from detectors.policy import Policy
+from vault import NUMERIC, PolicyRefusedError, TokenRequest, UnknownPolicyError, Vault, VaultSettings
+from vault import audit as vault_audit
+from vault import policies as vault_policies
+from vault.principals import Principal
+from vault.unmask import unmask_texts
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+
+POLICY = Policy.model_validate(
+    {
+        "tenant": "acme",
+        "unmask_policies": [
+            {
+                "name": "email-send",
+                "classes": ["PERSON", "EMAIL"],
+                "principals": ["mailer"],
+                "purposes": ["email_send"],
+            },
+            {"name": "verify", "classes": ["PERSON", "ADDRESS"], "principals": ["agent"]},
+        ],
+    }
+)
+MAILER = Principal("acme", "mailer", frozenset({"mask", "unmask:email-send"}))
+AGENT = Principal("acme", "agent", frozenset({"unmask:*"}))
+
+
+@pytest.fixture
+async def acme(vault: Vault) -> Vault:
+    async with vault.pool.connection() as conn:
+        await vault_policies.apply(conn, vault.keyring, POLICY)
+    return vault
+
+
+async def _tagged(vault: Vault) -> tuple[str, str, str]:
+    per, email, addr = await vault.tokenize_many(
+        "acme",
+        [
+            ("PERSON", "George Williams"),
+            ("EMAIL_ADDRESS", "george@example.com"),
+            ("STREET_ADDRESS", "Washington", NUMERIC),
+        ],
+    )
+    return per, email, addr
+
+
+async def _sql(settings: VaultSettings, *queries: str) -> list[tuple[object, ...]]:
+    async with await psycopg.AsyncConnection.connect(settings.database_url.get_secret_value()) as conn:
+        rows: list[tuple[object, ...]] = []
+        for q in queries:
+            cur = await conn.execute(q)  # type: ignore[arg-type]
+            if cur.description:
+                rows = await cur.fetchall()
+        await conn.commit()
+        return rows
+
+
+async def test_unmask_reveals_only_policy_classes(acme: Vault) -> None:
+    per, email, addr = await _tagged(acme)
+    text = f"<PER>{per}</PER> <EMAIL>{email}</EMAIL> lives in <ADDRESS>{addr}</ADDRESS>"
+    [out], report = await unmask_texts(acme, MAILER, "email-send", [text], purpose="email_send")
+    assert out.text == f"George Williams george@example.com lives in <ADDRESS>{addr}</ADDRESS>"
+    assert report.revealed == {"PERSON": 1, "EMAIL_ADDRESS": 1}
+    assert report.withheld == {"STREET_ADDRESS": 1}
+
+    [out], _ = await unmask_texts(acme, AGENT, "verify", [text])
+    assert out.text == f"George Williams <EMAIL>{email}</EMAIL> lives in Washington"
+
+
+async def test_contract_example_shape(acme: Vault) -> None:
+    per, _, addr = await _tagged(acme)
+    [out], _ = await unmask_texts(
+        acme, AGENT, "verify", [f"<PER>{per}</PER> lives in <ADDRESS>{addr}</ADDRESS>"]
+    )
+    assert out.text == "George Williams lives in Washington"
+
+
+async def test_bare_token_unmasks(acme: Vault) -> None:
+    per, email, _ = await _tagged(acme)
+    outs, _ = await unmask_texts(acme, MAILER, "email-send", [per, email])
+    assert [o.text for o in outs] == ["George Williams", "george@example.com"]
+
+
+async def test_forged_mangled_and_mistagged_tokens_are_left_and_reported(acme: Vault) -> None:
+    per, email, _ = await _tagged(acme)
+    forged = "AAAAAAAAAAAA"
+    mangled = per[:-1] + ("x" if per[-1] != "x" else "y")
+    text = f"<PER>{forged}</PER> <PER>{mangled}</PER> <PER>{email}</PER> <PER>{per}</PER"
+    [out], report = await unmask_texts(acme, MAILER, "email-send", [text])
+    assert out.text == text  # nothing guessed; the unclosed tag is not a token
+    assert report.unknown == 3 and not report.revealed
+    assert set(out.unresolved) == {forged, mangled, email}
+
+
+@pytest.mark.parametrize(
+    ("principal", "policy", "purpose", "error"),
+    [
+        (MAILER, "nope", None, UnknownPolicyError),
+        (MAILER, "verify", None, PolicyRefusedError),  # scope missing
+        (Principal("acme", "intruder", frozenset({"unmask:*"})), "email-send", None, PolicyRefusedError),
+        (MAILER, "email-send", "marketing", PolicyRefusedError),
+        (Principal("globex", "mailer", frozenset({"unmask:*"})), "email-send", None, UnknownPolicyError),
+    ],
+)
+async def test_policy_refusals_are_audited(
+    acme: Vault, settings: VaultSettings, principal: Principal, policy: str, purpose: str | None, error: type
+) -> None:
+    per, _, _ = await _tagged(acme)
+    if principal.tenant != "acme":
+        await acme.tokenize_many(principal.tenant, [("PERSON", "x")])
+    with pytest.raises(error):
+        await unmask_texts(acme, principal, policy, [f"<PER>{per}</PER>"], purpose=purpose)
+    rows = await _sql(settings, "SELECT tenant_id, outcome FROM audit_log WHERE action = 'unmask'")
+    assert len(rows) == 1 and rows[0][0] == principal.tenant and str(rows[0][1]).startswith("refused")
+
+
+async def test_erasure(acme: Vault, settings: VaultSettings) -> None:
+    [jane, bob] = await acme.tokenize_many(
+        "acme",
+        [
+            TokenRequest("PERSON", "Jane Smith", subject="cust-1"),
+            TokenRequest("PERSON", "Bob Stone", subject="cust-2"),
+        ],
+    )
+    assert await acme.erase("acme", "cust-1") == {"PERSON": 1}
+    text = f"<PER>{jane}</PER> and <PER>{bob}</PER>"
+    [out], report = await unmask_texts(acme, AGENT, "verify", [text])
+    assert out.text == f"<PER>{jane}</PER> and Bob Stone"
+    assert report.erased == {"PERSON": 1}
+    assert await acme.tokenize_many("acme", [("PERSON", "Jane Smith")]) == [jane]  # token stays
+    rows = await _sql(settings, "SELECT counts FROM audit_log WHERE action = 'erase'")
+    assert rows == [({"PERSON": 1},)]
+    assert await acme.erase("acme", "cust-1") == {}
+
+
+async def test_audit_chain_verifies_and_never_holds_values(acme: Vault, settings: VaultSettings) -> None:
+    per, _, _ = await _tagged(acme)
+    await unmask_texts(acme, MAILER, "email-send", [f"<PER>{per}</PER>"], purpose="email_send")
+    async with acme.pool.connection() as conn:
+        report = await vault_audit.verify(conn, "acme")
+        exported = [r async for r in vault_audit.export(conn, "acme")]
+    assert report.ok, report.problems
+    assert [r["action"] for r in exported] == ["policy_apply", "mask", "unmask"]
+    unmask = exported[-1]
+    assert unmask["principal"] == "mailer" and unmask["policy"] == "email-send"
+    assert unmask["purpose"] == "email_send" and unmask["counts"]["revealed"] == {"PERSON": 1}
+    dump = json.dumps(exported)
+    assert "George" not in dump and "example.com" not in dump and per not in dump
+
+
+@pytest.mark.parametrize(
+    ("tamper", "problem"),
+    [
+        ("UPDATE audit_log SET outcome = 'ok!' WHERE seq = 2", "record 2: content"),
+        ("UPDATE audit_log SET counts = '{}' WHERE seq = 1", "record 1: content"),
+        ("DELETE FROM audit_log WHERE seq = 2", "records 2..2 are missing"),
+        ("DELETE FROM audit_log WHERE seq = 3", "records after 2 are missing"),
+    ],
+)
+async def test_audit_tamper_is_detected(
+    acme: Vault, settings: VaultSettings, tamper: str, problem: str
+) -> None:
+    await _tagged(acme)
+    await acme.tokenize_many("acme", [("PERSON", "Someone Else")])
+    with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+        await _sql(settings, tamper)
+    await _sql(settings, "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update", tamper)
+    async with acme.pool.connection() as conn:
+        report = await vault_audit.verify(conn, "acme")
+    assert not report.ok
+    assert any(problem in p for p in report.problems), report.problems
+
+
+async def test_no_values_in_logs_or_errors(acme: Vault, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    per, _, _ = await _tagged(acme)
+    await unmask_texts(acme, MAILER, "email-send", [f"<PER>{per}</PER>"], purpose="email_send")
+    with pytest.raises(PolicyRefusedError) as info:
+        await unmask_texts(acme, MAILER, "email-send", [f"<PER>{per}</PER> George Williams"], purpose="spam")
+    text = caplog.text + str(info.value)
+    assert "George" not in text and "example.com" not in text and "Washington" not in text

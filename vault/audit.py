@@ -1,0 +1,164 @@
+"""Append-only, hash-chained audit log (one chain per tenant). Records never hold values.
+
+    hash_n = SHA-256(hash_{n-1} ‖ int64_be(n) ‖ canonical JSON of record n)
+
+The hash is computed by Postgres in the same statement that locks the chain head, so
+concurrent writers serialize per tenant and a record costs one round trip. `verify`
+recomputes every link: an edited row breaks its own hash, a deleted row breaks the
+sequence and the next `prev_hash`, and a deleted tail no longer matches `audit_head`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from vault.keys import genesis_hash
+
+_APPEND = """
+WITH prev AS (SELECT seq, hash FROM audit_head WHERE tenant_id = %(tenant)s FOR UPDATE),
+rec AS (SELECT seq + 1 AS seq, hash AS prev_hash,
+               sha256(hash || int8send(seq + 1) || convert_to(%(payload)s, 'UTF8')) AS hash FROM prev),
+ins AS (INSERT INTO audit_log (tenant_id, seq, at, principal, action, policy, purpose, counts, outcome,
+                               prev_hash, hash)
+        SELECT %(tenant)s, rec.seq, %(at)s, %(principal)s, %(action)s, %(policy)s, %(purpose)s,
+               %(counts)s, %(outcome)s, rec.prev_hash, rec.hash FROM rec)
+UPDATE audit_head h SET seq = rec.seq, hash = rec.hash FROM rec WHERE h.tenant_id = %(tenant)s
+RETURNING rec.seq
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    tenant: str
+    action: str  # mask, unmask, erase, rotate, rewrap, reencrypt, policy_apply, principal_create
+    outcome: str  # ok, refused: <reason>, error
+    principal: str | None = None
+    policy: str | None = None
+    purpose: str | None = None
+    counts: Mapping[str, Any] = field(default_factory=dict)
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def payload(self) -> str:
+        """Canonical JSON of the record (what the hash covers)."""
+        at = self.at.astimezone(UTC).isoformat(timespec="microseconds")
+        body = [
+            self.tenant,
+            at,
+            self.principal,
+            self.action,
+            self.policy,
+            self.purpose,
+            dict(self.counts),
+            self.outcome,
+        ]
+        return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+    def to_json(self, seq: int, hash_: bytes) -> dict[str, Any]:
+        return {
+            "tenant": self.tenant,
+            "seq": seq,
+            "at": self.at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "principal": self.principal,
+            "action": self.action,
+            "policy": self.policy,
+            "purpose": self.purpose,
+            "counts": dict(self.counts),
+            "outcome": self.outcome,
+            "hash": hash_.hex(),
+        }
+
+
+async def append(conn: psycopg.AsyncConnection[Any], record: AuditRecord) -> int:
+    """Append a record to its tenant's chain (the tenant must exist). Returns its sequence number."""
+    cur = await conn.execute(
+        _APPEND,
+        {
+            "tenant": record.tenant,
+            "payload": record.payload(),
+            "at": record.at,
+            "principal": record.principal,
+            "action": record.action,
+            "policy": record.policy,
+            "purpose": record.purpose,
+            "counts": json.dumps(dict(record.counts)),
+            "outcome": record.outcome,
+        },
+    )
+    row = await cur.fetchone()
+    if row is None:
+        raise psycopg.DataError("audit chain head missing for tenant")
+    return int(row[0])
+
+
+def _link(prev: bytes, seq: int, payload: str) -> bytes:
+    return hashlib.sha256(prev + seq.to_bytes(8, "big", signed=True) + payload.encode()).digest()
+
+
+async def _rows(
+    conn: psycopg.AsyncConnection[Any], tenant: str
+) -> AsyncIterator[tuple[int, AuditRecord, bytes, bytes]]:
+    async with conn.cursor(name="audit_export") as cur:
+        await cur.execute(
+            "SELECT seq, at, principal, action, policy, purpose, counts, outcome, prev_hash, hash"
+            " FROM audit_log WHERE tenant_id = %s ORDER BY seq",
+            (tenant,),
+        )
+        async for seq, at, principal, action, policy, purpose, counts, outcome, prev, hash_ in cur:
+            record = AuditRecord(tenant, action, outcome, principal, policy, purpose, counts, at)
+            yield int(seq), record, bytes(prev), bytes(hash_)
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    tenant: str
+    records: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+async def verify(conn: psycopg.AsyncConnection[Any], tenant: str) -> VerifyReport:
+    """Walk a tenant's chain and report every broken link (by sequence number)."""
+    report = VerifyReport(tenant)
+    expected_seq, prev = 1, genesis_hash(tenant)
+    async with conn.transaction():
+        async for seq, record, prev_hash, hash_ in _rows(conn, tenant):
+            report.records += 1
+            if seq != expected_seq:
+                report.problems.append(f"records {expected_seq}..{seq - 1} are missing")
+            elif prev_hash != prev:
+                report.problems.append(f"record {seq}: previous-hash link broken")
+            if _link(prev_hash, seq, record.payload()) != hash_:
+                report.problems.append(f"record {seq}: content does not match its hash (edited)")
+            expected_seq, prev = seq + 1, hash_
+    cur = await conn.execute("SELECT seq, hash FROM audit_head WHERE tenant_id = %s", (tenant,))
+    head = await cur.fetchone()
+    if head is None:
+        if report.records:
+            report.problems.append("chain head missing")
+    elif int(head[0]) != expected_seq - 1 or bytes(head[1]) != prev:
+        report.problems.append(
+            f"chain head is at record {int(head[0])}: records after {expected_seq - 1} are missing"
+        )
+    return report
+
+
+async def export(conn: psycopg.AsyncConnection[Any], tenant: str) -> AsyncIterator[dict[str, Any]]:
+    """A tenant's audit records as JSON-ready dicts, in order."""
+    async with conn.transaction():
+        async for seq, record, _prev, hash_ in _rows(conn, tenant):
+            yield record.to_json(seq, hash_)
+
+
+async def tenants(conn: psycopg.AsyncConnection[Any]) -> list[str]:
+    cur = await conn.execute("SELECT tenant_id FROM audit_head ORDER BY tenant_id")
+    return [str(r[0]) for r in await cur.fetchall()]

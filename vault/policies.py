@@ -1,0 +1,50 @@
+"""Tenant policies in the vault: `veilstream policy apply FILE` stores the policy and its unmask policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from detectors import Policy
+from detectors.policy import UnmaskPolicy
+from vault import audit
+from vault.keys import Keyring
+
+
+async def apply(
+    conn: psycopg.AsyncConnection[Any], keyring: Keyring, policy: Policy, principal: str | None = None
+) -> dict[str, int]:
+    """Store the tenant policy and make its unmask policies the tenant's only ones."""
+    tenant = policy.tenant
+    await keyring.get(tenant)
+    await conn.execute(
+        "UPDATE tenants SET policy = %s WHERE tenant_id = %s", (policy.model_dump_json(), tenant)
+    )
+    names = [u.name for u in policy.unmask_policies]
+    cur = await conn.execute(
+        "DELETE FROM unmask_policies WHERE tenant_id = %s AND NOT (name = ANY(%s))", (tenant, names)
+    )
+    removed = cur.rowcount
+    for unmask in policy.unmask_policies:
+        await conn.execute(
+            "INSERT INTO unmask_policies (tenant_id, name, classes, principals, purposes)"
+            " VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (tenant_id, name) DO UPDATE SET classes = EXCLUDED.classes,"
+            " principals = EXCLUDED.principals, purposes = EXCLUDED.purposes, updated_at = now()",
+            (tenant, unmask.name, list(unmask.classes), list(unmask.principals), list(unmask.purposes)),
+        )
+    counts = {"unmask_policies": len(names), "removed": removed}
+    await audit.append(conn, audit.AuditRecord(tenant, "policy_apply", "ok", principal, counts=counts))
+    return counts
+
+
+async def get(conn: psycopg.AsyncConnection[Any], tenant: str, name: str) -> UnmaskPolicy | None:
+    cur = await conn.execute(
+        "SELECT name, classes, principals, purposes FROM unmask_policies WHERE tenant_id = %s AND name = %s",
+        (tenant, name),
+    )
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    return UnmaskPolicy(name=row[0], classes=tuple(row[1]), principals=tuple(row[2]), purposes=tuple(row[3]))

@@ -1,0 +1,92 @@
+"""API principals: bearer secrets `vs_<key id>_<secret>`, stored as SHA-256 of the secret part.
+
+The secret part carries 256 random bits, so a fast hash is enough (no password stretching);
+comparison is constant-time, and an unknown key id still costs one comparison.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import regex
+
+from vault import audit
+from vault.errors import AuthError, VaultError
+from vault.keys import Keyring
+
+_SECRET = regex.compile(r"vs_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
+_SCOPE = regex.compile(r"mask|erase|admin|unmask:(\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})")
+_NAME = regex.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
+_DUMMY = hashlib.sha256(b"veilstream: no such principal").digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    tenant: str
+    name: str
+    scopes: frozenset[str]
+
+    def can(self, scope: str) -> bool:
+        if "admin" in self.scopes or scope in self.scopes:
+            return True
+        return scope.startswith("unmask:") and "unmask:*" in self.scopes
+
+
+def _hash(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+async def create(
+    conn: psycopg.AsyncConnection[Any], keyring: Keyring, tenant: str, name: str, scopes: Sequence[str]
+) -> str:
+    """Create (or re-key) a principal and return its bearer secret; only its hash is stored."""
+    if not _NAME.fullmatch(name):
+        raise VaultError("principal names are 1-64 letters, digits, '_', '.', '@' or '-'")
+    bad = [s for s in scopes if not _SCOPE.fullmatch(s)]
+    if bad:
+        raise VaultError(f"unknown scopes {bad}; known: mask, erase, admin, unmask:<policy>, unmask:*")
+    await keyring.get(tenant)
+    key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+    await conn.execute(
+        "INSERT INTO principals (tenant_id, name, key_id, secret_hash, scopes) VALUES (%s, %s, %s, %s, %s)"
+        " ON CONFLICT (tenant_id, name) DO UPDATE SET key_id = EXCLUDED.key_id,"
+        " secret_hash = EXCLUDED.secret_hash, scopes = EXCLUDED.scopes, disabled_at = NULL",
+        (tenant, name, key_id, _hash(secret), sorted(set(scopes))),
+    )
+    await audit.append(
+        conn,
+        audit.AuditRecord(tenant, "principal_create", "ok", name, counts={"scopes": sorted(set(scopes))}),
+    )
+    return f"vs_{key_id}_{secret}"
+
+
+async def authenticate(conn: psycopg.AsyncConnection[Any], bearer: str | None) -> Principal:
+    """The principal a bearer secret belongs to; `AuthError` (never saying why in detail) otherwise."""
+    match = _SECRET.fullmatch(bearer or "")
+    if match is None:
+        raise AuthError("missing or malformed bearer token")
+    cur = await conn.execute(
+        "SELECT tenant_id, name, secret_hash, scopes FROM principals"
+        " WHERE key_id = %s AND disabled_at IS NULL",
+        (match[1],),
+    )
+    row = await cur.fetchone()
+    stored = bytes(row[2]) if row else _DUMMY
+    if not hmac.compare_digest(stored, _hash(match[2])) or row is None:
+        raise AuthError("unknown bearer token")
+    return Principal(str(row[0]), str(row[1]), frozenset(row[3]))
+
+
+async def disable(conn: psycopg.AsyncConnection[Any], tenant: str, name: str) -> bool:
+    cur = await conn.execute(
+        "UPDATE principals SET disabled_at = now()"
+        " WHERE tenant_id = %s AND name = %s AND disabled_at IS NULL",
+        (tenant, name),
+    )
+    return cur.rowcount > 0

@@ -1,0 +1,175 @@
+"""Pure token logic: kinds, per-class normalization, fingerprints, token derivation, tags.
+
+Derivation (all HMAC-SHA256 under the tenant's fingerprint key `K`):
+
+    fingerprint = HMAC(K, "fp" ‖ class ‖ normalized value)
+    token_i     = encode_kind(HMAC(K, "tok" ‖ kind ‖ i ‖ fingerprint))     i = 0, 1, 2, …
+
+`encode_kind` maps digest bytes onto the kind's alphabet by rejection sampling (uniform
+symbols; a further SHA-256 block when a long token needs more bytes).
+
+The fingerprint is the row's identity (unique per tenant, class and kind); the token is
+unique per tenant. Attempt `i + 1` is only used when `token_i` is already taken by another
+value, so a collision can never hand back another value's token. Once stored, a token is
+read back by fingerprint, so it stays the same across processes and restarts.
+
+Collision math (birthday bound, n values of one tenant, N possible tokens):
+P(any re-derivation) ≈ n² / 2N. Text tokens, 12 of 62 symbols: N = 62^12 ≈ 3.2e21, so
+1e9 values give P ≈ 1.6e-4. Numeric tokens, 16 digits: N = 1e16, 1e6 values give
+P ≈ 5e-5, 1e8 values P ≈ 0.4 (handled: one more round trip for the few that collide).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+
+import phonenumbers
+import regex
+
+from detectors import entities
+from vault.errors import VaultError
+
+TEXT: Final = "Text Token"
+NUMERIC: Final = "Numeric Token"
+EMAIL: Final = "Email Token"
+PHONE: Final = "Phone Token"
+KINDS: Final = (TEXT, NUMERIC, EMAIL, PHONE)
+_KIND_ALIASES: Final = MappingProxyType(
+    {k.lower().replace(" ", "_"): k for k in KINDS}
+    | {k.lower(): k for k in KINDS}
+    | {"text": TEXT, "numeric": NUMERIC, "email": EMAIL, "phone": PHONE}
+)
+
+#: Domain of email-shaped tokens: `.invalid` is reserved (RFC 2606), so mail to it goes nowhere.
+EMAIL_TOKEN_DOMAIN: Final = "masked.invalid"  # noqa: S105  # a domain, not a password
+MAX_ATTEMPTS: Final = 64
+
+_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_LOWER = "0123456789abcdefghijklmnopqrstuvwxyz"
+_SPACE = regex.compile(r"\s+")
+
+#: A tagged token in free text: `<PER>Xk2f9QaLm1</PER>`.
+TAGGED: Final = regex.compile(r"<([A-Z][A-Z0-9_]{0,39})>([A-Za-z0-9@.+_-]{1,128})</\1>")
+#: What a bare token (a whole unmask item without tags) may look like.
+BARE: Final = regex.compile(r"[A-Za-z0-9@.+_-]{4,128}")
+
+
+def kind_of(name: str) -> str:
+    """Canonical token kind for an API name (`Text Token`, `text`, `numeric_token`, …)."""
+    kind = _KIND_ALIASES.get(name.strip().lower())
+    if kind is None:
+        raise VaultError(f"unknown token kind; known: {', '.join(KINDS)}")
+    return kind
+
+
+@dataclass(frozen=True, slots=True)
+class TokenFormat:
+    """Token lengths. Tiny lengths are allowed here (tests force collisions with them)."""
+
+    text_length: int = 12
+    numeric_length: int = 16
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.text_length <= 43 or not 1 <= self.numeric_length <= 38:
+            raise VaultError("token lengths must be 1..43 (text) and 1..38 (numeric)")
+
+
+def normalize(entity: str, value: str, region: str = "US") -> str:
+    """Per-class normalization, so that `Jane@X.com` and `jane@x.com` share a token."""
+    text = _SPACE.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    if entity == entities.EMAIL_ADDRESS:
+        return text.casefold()
+    if entity == entities.PHONE_NUMBER:
+        try:
+            number = phonenumbers.parse(text, None if text.startswith("+") else region)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is not None and phonenumbers.is_possible_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        digits = "".join(c for c in text if c.isdigit())
+        return ("+" if text.startswith("+") else "") + digits
+    if entity in (entities.CREDIT_CARD, entities.US_SSN, entities.BR_CPF, entities.BR_CNPJ):
+        return "".join(c for c in text if c.isdigit())
+    if entity == entities.IBAN_CODE:
+        return text.replace(" ", "").upper()
+    if entity == entities.IP_ADDRESS:
+        return text.lower()
+    return text
+
+
+def fingerprint(key: bytes, entity: str, normalized: str) -> bytes:
+    return hmac.digest(key, b"fp\x00" + entity.encode() + b"\x00" + normalized.encode(), hashlib.sha256)
+
+
+def _table(alphabet: str) -> tuple[bytes, bytes]:
+    """A `bytes.translate` table mapping byte b to alphabet[b % n], and the bytes to drop.
+
+    Bytes at or above the largest multiple of n are dropped (rejection sampling), so every
+    symbol is exactly equally likely.
+    """
+    n = len(alphabet)
+    limit = 256 - 256 % n
+    table = bytes(ord(alphabet[b % n]) if b < limit else 0 for b in range(256))
+    return table, bytes(range(limit, 256))
+
+
+_TABLES: Final = {
+    name: _table(chars) for name, chars in (("alnum", _ALNUM), ("lower", _LOWER), ("digits", "0123456789"))
+}
+
+
+def _encode(digest: bytes, alphabet: str, length: int) -> str:
+    """`length` uniformly distributed symbols of an alphabet from a digest (C speed)."""
+    table, drop = _TABLES[alphabet]
+    out = digest.translate(table, drop)
+    block = digest
+    while len(out) < length:  # rare: only long tokens need more than one block
+        block = hashlib.sha256(block).digest()
+        out += block.translate(table, drop)
+    return out[:length].decode("ascii")
+
+
+def _phone_prefix(normalized: str) -> tuple[str, int]:
+    """Country calling code and national length of an E.164 number (kept in phone tokens)."""
+    try:
+        number = phonenumbers.parse(normalized, None)
+    except phonenumbers.NumberParseException:
+        return "", 12
+    national = str(number.national_number)
+    return str(number.country_code), max(len(national), 6)
+
+
+def derive(key: bytes, fp: bytes, kind: str, attempt: int, fmt: TokenFormat, normalized: str = "") -> str:
+    """Token number `attempt` for a fingerprint (see the module docstring)."""
+    digest = hmac.digest(
+        key, b"tok\x00" + kind.encode() + b"\x00" + attempt.to_bytes(4, "big") + fp, hashlib.sha256
+    )
+    if kind == TEXT:
+        return _encode(digest, "alnum", fmt.text_length)
+    if kind == NUMERIC:
+        return _encode(digest, "digits", fmt.numeric_length)
+    if kind == EMAIL:
+        return f"{_encode(digest, 'lower', fmt.text_length)}@{EMAIL_TOKEN_DOMAIN}"
+    if kind == PHONE:
+        country, length = _phone_prefix(normalized)
+        return "+" + country + _encode(digest, "digits", length)
+    raise VaultError(f"unknown token kind; known: {', '.join(KINDS)}")
+
+
+def tagged(entity: str, token: str) -> str:
+    """Free-text form of a token: `<PER>token</PER>`."""
+    tag = entities.tag(entity)
+    return f"<{tag}>{token}</{tag}>"
+
+
+def counts(classes: list[str]) -> Mapping[str, int]:
+    out: dict[str, int] = {}
+    for entity in classes:
+        out[entity] = out.get(entity, 0) + 1
+    return out
