@@ -179,8 +179,9 @@ class Policy(_Model):
                 thresholds.update(override.thresholds)
                 if override.mode:
                     update["mode"] = override.mode
-                if override.stages:
-                    update["stages"] = override.stages
+                if override.stages:  # only the toggles the override names, as for entities
+                    named = override.stages.model_dump(exclude_unset=True)
+                    update["stages"] = update.get("stages", self.stages).model_copy(update=named)
         update["entities"], update["thresholds"] = ents, thresholds
         return self.model_copy(update=update)
 

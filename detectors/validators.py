@@ -33,6 +33,9 @@ _NINO_BAD_PREFIX = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
 # Issuer identification number ranges of the card networks (Visa, Mastercard,
 # Amex, Discover, Diners, JCB, UnionPay, Maestro and the old JCB 1800/2131).
 _CARD_IIN = regex.compile(r"^(?:4|5[0-9]|2[2-7]|3[0-9]|6|1800|2131)")
+# 15 digits: American Express and the old JCB / enRoute ranges only (the others issue 16-19),
+# so a 15-digit FR NIR that happens to pass Luhn is not taken for a card.
+_CARD_15_IIN = regex.compile(r"^(?:34|37|1800|2131|2014|2149)")
 
 
 def digits(text: str) -> str:
@@ -48,12 +51,19 @@ def is_luhn(text: str) -> bool:
 def is_card(text: str) -> bool:
     """Luhn-valid, 12-19 digits, and an issuer prefix a card network uses."""
     value = digits(text)
+    if len(value) == 15 and not _CARD_15_IIN.match(value):
+        return False
     return is_luhn(value) and bool(_CARD_IIN.match(value))
 
 
 def is_uk_nino(text: str) -> bool:
     value = regex.sub(r"[\s-]", "", text).upper()
     return bool(_NINO.match(value)) and value[:2] not in _NINO_BAD_PREFIX
+
+
+def is_us_ssn(text: str) -> bool:
+    """python-stdnum's SSN check, also for the spaced layout (`123 45 6789`) it does not strip."""
+    return bool(ssn.is_valid(text.replace(" ", "-")))
 
 
 def is_ip(text: str) -> bool:
@@ -85,7 +95,7 @@ VALIDATORS: Mapping[str, Validator] = MappingProxyType(
         "credit_card": is_card,
         "iban": _stdnum(iban),
         "ip": is_ip,
-        "us_ssn": _stdnum(ssn),
+        "us_ssn": is_us_ssn,
         "es_dni": _stdnum(dni),
         "es_nie": _stdnum(nie),
         "fr_nir": _stdnum(nir),

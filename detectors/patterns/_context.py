@@ -9,18 +9,21 @@ import regex
 #: How far to look before and after a match, in characters.
 BEFORE = 48
 AFTER = 20
-#: Negative words count only right before the match (`Order #: 1234`).
-NEGATIVE_BEFORE = 16
+#: Negative words count only right before the match (`Order #: 1234`, `Tracking number: 1234`).
+NEGATIVE_BEFORE = 24
 
 #: Words near a number that say it is *not* personal data (order numbers, versions...).
 NEGATIVE = (
     "order", "invoice", "sku", "tracking", "version", "build", "ticket", "ref", "reference",
-    "item", "product", "model", "part", "case", "serial", "lot", "batch",
-    "pedido", "factura", "referencia", "producto", "versión",
-    "commande", "facture", "référence", "produit",
-    "bestell", "rechnung", "artikel", "produkt", "auftrag",
-    "encomenda", "fatura", "produto", "versão",
+    "item", "product", "model", "part", "case", "serial", "lot", "batch", "release", "article",
+    "parcel", "package",
+    "pedido", "factura", "referencia", "producto", "versión", "seguimiento", "artículo", "incidencia",
+    "paquete", "envío",
+    "commande", "facture", "référence", "réf", "produit", "suivi", "colis",
+    "encomenda", "fatura", "produto", "versão", "rastreio", "artigo", "chamado",
 )  # fmt: skip
+#: German compound stems, matched as word prefixes (`Bestellnummer`, `Sendungsnummer`).
+NEGATIVE_STEMS = ("bestell", "rechnung", "artikel", "produkt", "auftrag", "sendung", "paket")
 
 
 def words_regex(words: Iterable[str]) -> regex.Pattern[str]:
@@ -30,10 +33,20 @@ def words_regex(words: Iterable[str]) -> regex.Pattern[str]:
     compounds are listed in full (`Telefonnummer`).
     """
     alternatives = sorted({regex.escape(w.lower()) for w in words}, key=len, reverse=True)
-    return regex.compile(r"(?<!\w)(?:" + "|".join(alternatives) + ")", regex.IGNORECASE)
+    # `\b` equals `(?<!\w)` when every word starts with a word character, and `regex` scans it faster.
+    start = r"\b" if all(regex.match(r"\w", w) for w in alternatives) else r"(?<!\w)"
+    return regex.compile(start + "(?:" + "|".join(alternatives) + ")", regex.IGNORECASE)
 
 
-_NEGATIVE_RE = words_regex(NEGATIVE)
+# Whole words (a plural allowed), so that `part` does not match `partir` nor `ref` `refund`.
+_NEGATIVE_RE = regex.compile(
+    r"(?<!\w)(?:(?:"
+    + "|".join(sorted((regex.escape(w) for w in NEGATIVE), key=len, reverse=True))
+    + r")(?:e?s)?(?!\w)|(?:"
+    + "|".join(NEGATIVE_STEMS)
+    + "))",
+    regex.IGNORECASE,
+)
 
 
 def near(pattern: regex.Pattern[str] | None, text: str, start: int, end: int) -> bool:
@@ -49,3 +62,17 @@ def near(pattern: regex.Pattern[str] | None, text: str, start: int, end: int) ->
 def negative(text: str, start: int) -> bool:
     """True when a word such as `order` or `version` stands just before the match."""
     return bool(_NEGATIVE_RE.search(text, max(0, start - NEGATIVE_BEFORE), start))
+
+
+def negative_before(text: str, start: int, context: regex.Pattern[str] | None = None) -> bool:
+    """True when a negative word stands just before the match and no `context` word follows it.
+
+    `Order 1234, card 4111 …`: the card word after `order` speaks for the card;
+    `phone 0612…. Order 4962…`: the phone word before `order` does not.
+    """
+    last = None
+    for last in _NEGATIVE_RE.finditer(text, max(0, start - NEGATIVE_BEFORE), start):  # noqa: B007
+        pass
+    if last is None:
+        return False
+    return context is None or not context.search(text, last.end(), start)

@@ -10,19 +10,22 @@ one rule set everywhere:
   string in ten passes) scores `weak_score` unless a context word is near,
   or `formatted_score` when written in the identifier's own layout;
 - a context word near the match raises the score by `context_boost`;
-- a negative word just before it (`order`, `version`, ...) lowers it by `NEGATIVE_PENALTY`.
+- a negative word just before it (`order`, `version`, ...), with no context word
+  between the two, lowers it by `negative_penalty` (`NEGATIVE_PENALTY` by default).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import accumulate
 from typing import Protocol
 
 import regex
 
 from detectors.patterns import _context
-from detectors.validators import Validator, digits
+from detectors.validators import Validator
 
 NEGATIVE_PENALTY = 0.4
 
@@ -58,6 +61,7 @@ class Scoring:
     context_boost: float = 0.35
     needs_context: bool = False
     penalize_negative: bool = True
+    negative_penalty: float = NEGATIVE_PENALTY
     _context_re: regex.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -84,8 +88,8 @@ class Scoring:
             score = self.formatted_score
         else:
             score = self.weak_score
-        if self.penalize_negative and _context.negative(text, start):
-            score -= NEGATIVE_PENALTY
+        if self.penalize_negative and _context.negative_before(text, start, self._context_re):
+            score -= self.negative_penalty
         return _clamp(score)
 
 
@@ -117,10 +121,31 @@ class RegexRecognizer:
                 yield start, end, score
 
 
+#: Fewest digits a `DigitRunRecognizer` identifier may have; shorter runs are not reported.
+MIN_RUN_DIGITS = 9
 # A run of up to 10 digit groups joined by single separators. Atomic group and
-# bounded repeats: linear time whatever the input.
-_DIGIT_RUN = regex.compile(r"(?<![\w.,/-])(?>\d{1,19}(?:[ .\-/]\d{1,19}){0,9})(?![\w]|[.,/-]\d)")
-_GROUP = regex.compile(r"\d+")
+# bounded repeats: linear time whatever the input. The lookahead drops runs of fewer
+# than MIN_RUN_DIGITS digits, and only those (for MIN_RUN_DIGITS <= 10: a run cut short by
+# its bounds has at least 10 digits), before any Python code sees them.
+_DIGIT_RUN = regex.compile(
+    rf"(?<![\w.,/+-])(?=\d(?:[ .\-/]?\d){{{MIN_RUN_DIGITS - 1}}})"
+    r"(?>\d{1,19}(?:[ .\-/]\d{1,19}){0,9})(?![\w]|[.,/-]\d)"
+)
+
+#: A digit run: its start in the text, its text, and the running digit count
+#: before each of its groups (`counts[i]` digits precede group i; `counts[-1]` is the total).
+_Run = tuple[int, str, tuple[int, ...]]
+
+
+@lru_cache(maxsize=1)
+def _digit_runs(text: str) -> tuple[_Run, ...]:
+    """The digit runs of `text`, found once for all the digit-run recognizers that scan it."""
+    runs = []
+    for match in _DIGIT_RUN.finditer(text):
+        run = match.group()
+        groups = run.replace(".", " ").replace("-", " ").replace("/", " ").split(" ")  # no empty group
+        runs.append((match.start(), run, (0, *accumulate(map(len, groups)))))
+    return tuple(runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,24 +167,44 @@ class DigitRunRecognizer:
     langs: frozenset[str] | None = None
     accept: Callable[[str], bool] | None = None
 
-    def find(self, text: str, lang: str) -> Iterator[Hit]:
-        for run in _DIGIT_RUN.finditer(text):
-            hit = self._best(text, run.start(), [g.span() for g in _GROUP.finditer(run.group())])
-            if hit is not None:
-                yield hit
+    def __post_init__(self) -> None:
+        if self.lengths and min(self.lengths) < MIN_RUN_DIGITS:
+            raise ValueError(f"{self.entity}: runs of fewer than {MIN_RUN_DIGITS} digits are not scanned")
 
-    def _best(self, text: str, base: int, groups: list[tuple[int, int]]) -> Hit | None:
-        n = len(groups)
+    def find(self, text: str, lang: str) -> Iterator[Hit]:
+        if not self.lengths:
+            return
+        shortest = min(self.lengths)
+        # Which sub-runs validate depends only on the run's text: repeated runs are checked once.
+        checked: dict[str, tuple[tuple[int, int, bool], ...]] = {}
+        for base, run, counts in _digit_runs(text):
+            if counts[-1] < shortest:
+                continue  # fewer digits than the shortest identifier: no sub-run can match
+            valid = checked.get(run)
+            if valid is None:
+                valid = checked[run] = self._valid(run, counts)
+            for start, end, formatted in valid:
+                score = self.scoring.rate(text, base + start, base + end, True, formatted)
+                if score is not None:
+                    yield base + start, base + end, score
+                    break
+
+    def _valid(self, run: str, counts: tuple[int, ...]) -> tuple[tuple[int, int, bool], ...]:
+        """The sub-runs of whole groups that pass length, validator and `accept`, longest first."""
+        ends = [end for end, c in enumerate(run) if c in " .-/"] + [len(run)]
+        starts = [0] + [end + 1 for end in ends[:-1]]
+        n = len(ends)
+        found = []
         for width in range(n, 0, -1):
             for first in range(0, n - width + 1):
-                start, end = base + groups[first][0], base + groups[first + width - 1][1]
-                value = text[start:end]
-                if len(digits(value)) not in self.lengths or not self.validator(value):
+                if counts[first + width] - counts[first] not in self.lengths:
+                    continue
+                start, end = starts[first], ends[first + width - 1]
+                value = run[start:end]
+                if not self.validator(value):
                     continue
                 if self.accept is not None and not self.accept(value):
                     continue
                 formatted = self.formatted is not None and bool(self.formatted.fullmatch(value))
-                score = self.scoring.rate(text, start, end, True, formatted)
-                if score is not None:
-                    return start, end, score
-        return None
+                found.append((start, end, formatted))
+        return tuple(found)

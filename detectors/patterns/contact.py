@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 import regex
 
 from detectors import entities
-from detectors.patterns._context import near, negative, words_regex
+from detectors.patterns._context import near, negative_before, words_regex
 from detectors.patterns._recognizer import NEGATIVE_PENALTY, Hit, RegexRecognizer, Scoring
 from detectors.validators import is_ip
 
@@ -49,21 +50,25 @@ REGIONS: Mapping[str, tuple[str, ...]] = {
 _FALLBACK_REGIONS = ("US", "GB", "ES", "FR", "DE", "PT", "BR", "MX", "IT", "BE", "NL", "CH", "AT", "IN", "AU")
 
 _PHONE_CONTEXT = words_regex((
-    "phone", "tel", "call", "mobile", "cell", "fax", "whatsapp", "text me", "reach me", "contact",
-    "number", "answering", "sms",
-    "teléfono", "telefono", "móvil", "movil", "celular", "llamar", "llámame", "llame", "número",
-    "téléphone", "telephone", "portable", "appeler", "appelez", "joindre", "numéro",
-    "telefon", "telefonnummer", "handy", "handynummer", "mobilnummer", "rufnummer", "anrufen", "nummer",
+    "phone", "tel", "call", "mobil", "cell", "fax", "whatsapp", "text me", "reach me", "contact",
+    "answering", "sms",  # not `number`: `Tracking number: 9843…` is no phone context
+    "teléfono", "telefono", "móvil", "movil", "celular", "llamar", "llámame", "llame",
+    "téléphone", "telephone", "portable", "appeler", "appelez", "joindre",
+    "telefon", "telefonnummer", "handy", "handynummer", "mobilnummer", "rufnummer", "anrufen",
     "telefone", "telemóvel", "telemovel", "ligar", "contato", "contacto",
 ))  # fmt: skip
 
 # Optional country code, optional area code in brackets, then 6-15 digits with
-# single separators between them. Atomic and bounded: linear on any input.
+# single separators between them, then an optional extension (`x4587`, `ext. 12`).
+# Atomic and bounded: linear on any input.
 _PHONE = regex.compile(
-    r"(?<![\w+@/.,-])(?>(?:(?:\+|00)\d{1,3}[ \t.-]?)?(?:\(0?\d{1,5}\)[ \t.-]?)?\d(?:[ \t.\-/]?\d){5,14})"
-    r"(?!\w|[.,/-]\d)"
+    r"(?<![\w+@/.,-])(?>(?:(?:\+|00)\d{1,3}[ \t.-]?)?(?:\(0?\d{1,5}\)[ \t.-]?)?\d(?:[ \t.\-/]?\d){5,14}"
+    r"(?:[ \t]?(?:x|ext\.?)[ \t]?\d{1,6})?)"
+    r"(?!\w|[.,/:-]\d)"
 )
 _DATE_LIKE = regex.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
+# Year-led references: calendar versions (`2025.2.1148`) and numbering (`FT 2024/7962`).
+_YEAR_LED = regex.compile(r"(?:19|20)\d\d[./]\d{1,4}(?:[./]\d{1,6})?")
 _SEPARATED = regex.compile(r"[\s().\-/]")
 
 
@@ -86,11 +91,18 @@ class PhoneRecognizer:
     max_score: float = 0.9
 
     def find(self, text: str, lang: str) -> Iterator[Hit]:
+        preferred = REGIONS.get(lang, ())
+        verdicts: dict[str, bool | None] = {}  # a candidate repeated in one text is checked once
         for match in _PHONE.finditer(text):
             candidate = match.group()
-            if _DATE_LIKE.fullmatch(candidate):
-                continue
-            verdict = _classify(candidate, REGIONS.get(lang, ()))
+            if candidate in verdicts:
+                verdict = verdicts[candidate]
+            elif _DATE_LIKE.fullmatch(candidate) or _YEAR_LED.fullmatch(candidate):
+                verdict = verdicts[candidate] = None
+            elif candidate.count(".") == 3 and is_ip(candidate):
+                verdict = verdicts[candidate] = None  # a dotted quad (`135.190.233.155`) is an IPv4 address
+            else:
+                verdict = verdicts[candidate] = _classify(candidate, preferred)
             if verdict is None:
                 continue
             start, end = match.span()
@@ -99,17 +111,30 @@ class PhoneRecognizer:
                 score -= self.bare_penalty  # a bare digit string is as often an order number
             if near(_PHONE_CONTEXT, text, start, end):
                 score += self.context_boost
-            if negative(text, start):
+            if negative_before(text, start, _PHONE_CONTEXT):
                 score -= NEGATIVE_PENALTY
             if score > 0:
                 yield start, end, min(score, self.max_score)
+
+
+#: Fallback regions whose numbering plans accept the most digit strings. `_classify`'s verdict
+#: does not depend on the order it tries regions in, but a valid number ends the search: trying
+#: these right after the preferred regions saves most of the parses.
+_PERMISSIVE_FIRST = ("DE", "AT")
+
+
+@lru_cache(maxsize=64)
+def _national_regions(preferred: tuple[str, ...]) -> tuple[str, ...]:
+    """The preferred regions, then the fallback ones (permissive plans first), each once."""
+    fallback = sorted(_FALLBACK_REGIONS, key=lambda region: region not in _PERMISSIVE_FIRST)
+    return tuple(dict.fromkeys((*preferred, *fallback)))
 
 
 def _classify(candidate: str, preferred: tuple[str, ...]) -> bool | None:
     """True: a valid number; False: only a possible one; None: not a phone number."""
     international = candidate.startswith(("+", "00"))
     number_text = "+" + candidate[2:] if candidate.startswith("00") else candidate
-    regions: tuple[str | None, ...] = (None,) if international else (*preferred, *_FALLBACK_REGIONS)
+    regions: tuple[str | None, ...] = (None,) if international else _national_regions(preferred)
     possible = False
     for region in regions:
         try:

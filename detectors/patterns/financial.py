@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -13,19 +14,26 @@ from detectors.patterns._context import near, negative, words_regex
 from detectors.patterns._recognizer import NEGATIVE_PENALTY, DigitRunRecognizer, Hit, RegexRecognizer, Scoring
 from detectors.validators import is_card
 
+# How card numbers are written: compact, or groups led by four digits (4-4-4-4, Amex 4-6-5,
+# 4-4-4-4-3) with one kind of separator. `056-3474135-3919375` is an order number, not a card.
+_CARD_LAYOUT = regex.compile(r"\d{12,19}|\d{4}(?:(?P<sep>[ .-])\d{3,6})(?:(?P=sep)\d{1,6}){0,3}")
+
 CARD = DigitRunRecognizer(
     entity=entities.CREDIT_CARD,
     lengths=frozenset(range(12, 20)),
     validator=is_card,
+    accept=lambda value: bool(_CARD_LAYOUT.fullmatch(value)),
     scoring=Scoring(
         valid_score=0.95,
+        negative_penalty=0.5,  # Luhn passes one number in ten: `Tracking 5970…` without `card` is dropped
         context=("card", "tarjeta", "carte", "karte", "cartão", "cartao", "visa", "mastercard", "amex", "cc"),
     ),
 )  # fmt: skip
 
-_IBAN_CANDIDATE = regex.compile(r"(?<![\w])(?>[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){11,34})")
+# `\b` rather than `(?<!\w)` before a letter or digit: the same test, and `regex` scans it ~3x faster.
+_IBAN_CANDIDATE = regex.compile(r"\b(?>[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){11,34})")
 _IBAN_CONTEXT = words_regex(("iban", "account", "cuenta", "compte", "konto", "conta", "transfer", "bank"))
-_ALNUM = regex.compile(r"[A-Za-z0-9]")
+_ALNUM_CHARS = frozenset(string.ascii_letters + string.digits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +51,13 @@ class IbanRecognizer:
 
     def find(self, text: str, lang: str) -> Iterator[Hit]:
         for match in _IBAN_CANDIDATE.finditer(text):
-            ends = [match.start() + m.end() for m in _ALNUM.finditer(match.group())]
-            compact = "".join(c for c in match.group() if c != " ").upper()
-            for length in range(len(compact), self.min_length - 1, -1):
+            compact = match.group().replace(" ", "").upper()
+            lengths = _checksum_lengths(compact, self.min_length)
+            if not lengths:
+                continue
+            # end offset of each letter or digit of the candidate (no regex Match per character)
+            ends = [match.start() + i + 1 for i, c in enumerate(match.group()) if c in _ALNUM_CHARS]
+            for length in lengths:
                 end = ends[length - 1]
                 if end < len(text) and text[end].isalnum():
                     continue  # a valid prefix must end at a word boundary
@@ -57,12 +69,31 @@ class IbanRecognizer:
                     break
 
 
+def _checksum_lengths(compact: str, shortest: int) -> list[int]:
+    """Lengths (longest first, at least `shortest`) of the prefixes of `compact` that pass mod-97.
+
+    One pass over the candidate instead of a python-stdnum call per prefix: a run such as
+    `GB00 GB00 GB00 ...` would otherwise cost ~20 full validations per candidate. stdnum still
+    validates the prefixes found here (country, length, BBAN layout).
+    """
+    head = "".join(str(int(c, 36)) for c in compact[:4])  # moved to the end by the IBAN check
+    head_value, head_shift = int(head) % 97, pow(10, len(head), 97)
+    lengths: list[int] = []
+    rest = 0
+    for length, char in enumerate(compact[4:], start=5):
+        digit = int(char, 36)
+        rest = (rest * (100 if digit > 9 else 10) + digit) % 97
+        if length >= shortest and (rest * head_shift + head_value) % 97 == 1:
+            lengths.append(length)
+    return lengths[::-1]
+
+
 IBAN = IbanRecognizer()
 
 ACCOUNT = RegexRecognizer(
     entity=entities.ACCOUNT_ID,
     pattern=regex.compile(
-        r"(?<!\w)(?:acct|account|cuenta|compte|konto|kontonummer|conta|customer|cliente|client|kunden)"
+        r"\b(?:acct|account|cuenta|compte|konto|kontonummer|conta|customer|cliente|client|kunden)"
         r"(?:[ \t]*(?:no\.?|number|id|n[º°o]\.?|nr\.?|número|numéro|nummer|#))?"
         r"[ \t]*(?:is[ \t]+|es[ \t]+|:|#)?[ \t]*"
         r"(?P<v>(?=[A-Za-z-]{0,20}\d)[A-Za-z0-9][A-Za-z0-9-]{5,24})(?!\w)",

@@ -20,20 +20,23 @@ US_SSN = DigitRunRecognizer(
     lengths=frozenset({9}),
     validator=VALIDATORS["us_ssn"],
     formatted=regex.compile(r"\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}"),
-    scoring=Scoring(weak=True, weak_score=0.3, formatted_score=0.6,
+    # 3-2-4 is the SSN's own layout: above a phone number's 0.65 on the same digits
+    scoring=Scoring(weak=True, weak_score=0.3, formatted_score=0.7,
                     context=("ssn", "social security", "seguro social", "ss#", "taxpayer", "itin")),
 )  # fmt: skip
 
 ES_DNI = RegexRecognizer(
     entity=entities.ES_DNI,
-    pattern=regex.compile(r"(?<![\w-])\d{8}[ -]?[A-Za-z](?!\w)"),
+    # `\b`: see financial._IBAN_CANDIDATE. A space before the letter only when it is a capital:
+    # in `12345678 a Madrid` the `a` is the preposition.
+    pattern=regex.compile(r"\b(?<!-)\d{8}(?:[ -]?[A-Z]|-?[a-z])(?!\w)"),
     validator=VALIDATORS["es_dni"],
     scoring=Scoring(context=("dni", "nif", "documento", "identidad")),
 )
 
 ES_NIE = RegexRecognizer(
     entity=entities.ES_NIE,
-    pattern=regex.compile(r"(?<![\w-])[XYZxyz][ -]?\d{7}[ -]?[A-Za-z](?!\w)"),
+    pattern=regex.compile(r"\b(?<!-)[XYZxyz][ -]?\d{7}(?:[ -]?[A-Z]|-?[a-z])(?!\w)"),
     validator=VALIDATORS["es_nie"],
     scoring=Scoring(context=("nie", "extranjero", "residencia")),
 )
@@ -62,6 +65,8 @@ PT_NIF = DigitRunRecognizer(
     lengths=frozenset({9}),
     validator=VALIDATORS["pt_nif"],
     formatted=regex.compile(r"\d{3} \d{3} \d{3}"),
+    # Compact or 3-3-3: a Spanish phone number (`817 92 29 97`) near `NIF` is no Portuguese NIF.
+    accept=lambda value: bool(regex.fullmatch(r"\d{9}|\d{3}([ .])\d{3}\1\d{3}", value)),
     scoring=Scoring(weak=True, weak_score=0.4, formatted_score=0.45,
                     context=("nif", "contribuinte", "número fiscal", "numero fiscal", "nipc",
                              "identificação fiscal", "tax id")),
@@ -85,7 +90,7 @@ BR_CNPJ = DigitRunRecognizer(
 
 UK_NINO = RegexRecognizer(
     entity=entities.UK_NINO,
-    pattern=regex.compile(r"(?<!\w)[A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d](?!\w)"),
+    pattern=regex.compile(r"\b[A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d](?!\w)"),
     validator=VALIDATORS["uk_nino"],
     scoring=Scoring(weak=True, weak_score=0.75,
                     context=("national insurance", "ni number", "nino", "ni no", "insurance number")),
@@ -101,7 +106,7 @@ UK_NHS = DigitRunRecognizer(
 
 PASSPORT = RegexRecognizer(
     entity=entities.PASSPORT,
-    pattern=regex.compile(r"(?<![\w-])[A-Z]{1,2}\d{6,8}(?!\w)"),
+    pattern=regex.compile(r"\b(?<!-)[A-Z]{1,2}\d{6,8}(?!\w)"),
     scoring=Scoring(score=0.15, context_boost=0.35,
                     context=("passport", "pasaporte", "passeport", "reisepass", "passaporte", "pass-nr",
                              "passnummer", "travel document")),

@@ -64,6 +64,8 @@ def _lines(stream: IO[bytes], max_bytes: int) -> Iterator[bytes | None]:
 
 
 def _parse(number: int, raw: bytes, default_lang: str) -> Record | BadLine:
+    if number == 1:
+        raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark some editors write
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -77,12 +79,25 @@ def _parse(number: int, raw: bytes, default_lang: str) -> Record | BadLine:
     ident = obj.get("id")
     if isinstance(ident, dict | list):
         return BadLine(number, None, "'id' must be a string, number or null")
+    if isinstance(ident, str) and not _encodable(ident):
+        return BadLine(number, None, "'id' is not valid Unicode (lone surrogate escape)")
     if not isinstance(obj.get("text"), str):
         return BadLine(number, ident, "missing or non-string 'text'")
+    if not _encodable(obj["text"]):
+        return BadLine(number, ident, "'text' is not valid Unicode (lone surrogate escape)")
     lang = obj.get("lang") or default_lang
     if not isinstance(lang, str) or not _LANG.match(lang):
         return BadLine(number, ident, "'lang' must be a two-letter lower-case code")
     return Record(number, ident, obj["text"], lang)
+
+
+def _encodable(value: str) -> bool:
+    """False for strings JSON allows but UTF-8 output cannot carry (`"\\ud800"` escapes)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @contextmanager

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from enum import StrEnum
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import typer
 
 from detectors import DetectorsError, Document, Pipeline, Policy, Span, redact
-from streams.cli._common import build_pipeline, policy_or_default
+from streams.cli._common import build_pipeline, fail, policy_or_default
 from streams.cli._jsonl import MAX_LINE_BYTES, BadLine, Record, open_in, open_out, read_records, write
 
 BATCH = 64
@@ -49,7 +50,7 @@ def _run(in_path: str, out_path: str, policy: Policy, lang: str | None, ner: boo
     """Shared loop: read, detect in batches, write one line per input line in order. Returns failures."""
     pipeline: Pipeline = build_pipeline(policy, ner)
     failures = 0
-    with open_in(in_path) as src, open_out(out_path) as out:
+    with _opened(in_path, out_path) as (src, out):
         for batch in _batches(read_records(src, lang or policy.default_lang, max_bytes), BATCH):
             records = [r for r in batch if isinstance(r, Record)]
             results = _detect(pipeline, policy, records)
@@ -63,6 +64,18 @@ def _run(in_path: str, out_path: str, policy: Policy, lang: str | None, ner: boo
                 typer.echo(f"veilstream: line {item.line}: {reason}", err=True)
                 write(out, {"id": item.id, "line": item.line, "error": reason})
     return failures
+
+
+@contextmanager
+def _opened(in_path: str, out_path: str) -> Iterator[tuple[IO[bytes], IO[str]]]:
+    """Input and output streams; one that cannot be opened is a usage error (exit 2), not a bad line."""
+    with ExitStack() as stack:
+        try:
+            src = stack.enter_context(open_in(in_path))
+            out = stack.enter_context(open_out(out_path))
+        except OSError as exc:
+            raise fail(f"cannot open {exc.filename}: {exc.strerror}") from None
+        yield src, out
 
 
 def _detect(pipeline: Pipeline, policy: Policy, records: list[Record]) -> dict[int, list[Span] | str]:
