@@ -24,10 +24,15 @@ from typing import Protocol
 
 import regex
 
+from detectors.errors import DetectorsError
 from detectors.patterns import _context
 from detectors.validators import Validator
 
 NEGATIVE_PENALTY = 0.4
+
+#: Distinct digit runs one text may hold before it fails (closed: DLQ, not a stalled worker).
+#: Each costs up to ~1 ms of validation; CRM texts hold dozens, not thousands.
+MAX_DISTINCT_RUNS = 1_000
 
 Hit = tuple[int, int, float]
 
@@ -182,6 +187,10 @@ class DigitRunRecognizer:
                 continue  # fewer digits than the shortest identifier: no sub-run can match
             valid = checked.get(run)
             if valid is None:
+                if len(checked) >= MAX_DISTINCT_RUNS:
+                    raise DetectorsError(
+                        f"{self.entity}: more than {MAX_DISTINCT_RUNS} distinct number sequences in one text"
+                    )
                 valid = checked[run] = self._valid(run, counts)
             for start, end, formatted in valid:
                 score = self.scoring.rate(text, base + start, base + end, True, formatted)
@@ -201,9 +210,9 @@ class DigitRunRecognizer:
                     continue
                 start, end = starts[first], ends[first + width - 1]
                 value = run[start:end]
-                if not self.validator(value):
-                    continue
                 if self.accept is not None and not self.accept(value):
+                    continue  # the cheap layout check first: validators cost tens of µs
+                if not self.validator(value):
                     continue
                 formatted = self.formatted is not None and bool(self.formatted.fullmatch(value))
                 found.append((start, end, formatted))

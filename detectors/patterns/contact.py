@@ -10,6 +10,7 @@ import phonenumbers
 import regex
 
 from detectors import entities
+from detectors.errors import DetectorsError
 from detectors.patterns._context import near, negative_before, words_regex
 from detectors.patterns._recognizer import NEGATIVE_PENALTY, Hit, RegexRecognizer, Scoring
 from detectors.validators import is_ip
@@ -72,6 +73,11 @@ _YEAR_LED = regex.compile(r"(?:19|20)\d\d[./]\d{1,4}(?:[./]\d{1,6})?")
 _SEPARATED = regex.compile(r"[\s().\-/]")
 
 
+#: Distinct phone candidates one text may hold before it fails (closed). Each costs up to ~1.3 ms
+#: of libphonenumber parsing across regions; a support message holds a handful.
+MAX_DISTINCT_CANDIDATES = 500
+
+
 @dataclass(frozen=True, slots=True)
 class PhoneRecognizer:
     """Phone numbers: a broad candidate regex, then libphonenumber decides.
@@ -102,6 +108,10 @@ class PhoneRecognizer:
             elif candidate.count(".") == 3 and is_ip(candidate):
                 verdict = verdicts[candidate] = None  # a dotted quad (`135.190.233.155`) is an IPv4 address
             else:
+                if len(verdicts) >= MAX_DISTINCT_CANDIDATES:
+                    raise DetectorsError(
+                        f"more than {MAX_DISTINCT_CANDIDATES} distinct phone-like numbers in one text"
+                    )
                 verdict = verdicts[candidate] = _classify(candidate, preferred)
             if verdict is None:
                 continue

@@ -174,3 +174,12 @@ def test_iban_checksum_prefilter_agrees_with_stdnum(compact: str) -> None:
 @pytest.mark.parametrize("value", IBANS)
 def test_iban_checksum_prefilter_keeps_every_valid_iban(value: str) -> None:
     assert len(value) in _checksum_lengths(value + "ABCD1234", 15)
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=24))
+def test_fast_luhn_agrees_with_stdnum(value: str) -> None:
+    from stdnum import luhn
+
+    from detectors.validators import luhn_ok
+
+    assert luhn_ok(value) == luhn.is_valid(value)

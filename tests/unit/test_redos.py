@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from detectors import Document, default_pipeline
+from detectors import DetectorsError, Document, default_pipeline
 
 pytestmark = pytest.mark.slow  # ~1 s each: 10+ s for the module
 
@@ -52,3 +52,26 @@ def test_one_megabyte_adversarial_input_completes_quickly(name: str) -> None:
     assert elapsed < BOUND_S, f"{name}: {elapsed:.2f}s of CPU for 1 MB"
     for a, b in itertools.pairwise(spans):
         assert a.end <= b.start
+
+
+def _distinct_phone_list(size: int) -> str:
+    count = itertools.count()
+    numbers = (f"{i % 1000:03d} {(i * 7919) % 1000:03d} {(i * 104729) % 10000:04d}" for i in count)
+    return " ".join(itertools.islice(numbers, size // 13))
+
+
+def test_a_text_dense_with_distinct_numbers_fails_closed_fast() -> None:
+    """Thousands of distinct number sequences: the text fails (DLQ upstream) instead of stalling."""
+    text = _distinct_phone_list(MB)
+    started = time.process_time()
+    with pytest.raises(DetectorsError, match="distinct") as info:
+        default_pipeline().detect(Document(text))
+    assert time.process_time() - started < BOUND_S
+    assert "415" not in str(info.value) and len(str(info.value)) < 120  # reason only, no content
+
+
+def test_hundreds_of_distinct_phone_numbers_are_still_detected() -> None:
+    text = " ".join(f"call +1 415 555 {i:04d};" for i in range(300))
+    spans = default_pipeline().detect(Document(text))
+    assert len(spans) == 300
+    assert {s.entity for s in spans} == {"PHONE_NUMBER"}
