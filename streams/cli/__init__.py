@@ -6,6 +6,8 @@ import typer
 
 from streams.cli import demo as _demo
 from streams.cli import detect as _detect
+from streams.cli import evaluate as _evaluate
+from streams.cli import vault_cmds as _vault
 
 app = typer.Typer(
     name="veilstream",
@@ -17,6 +19,8 @@ app = typer.Typer(
 app.command("detect")(_detect.detect)
 app.command("mask")(_detect.mask)
 app.command("demo")(_demo.demo)
+app.command("eval")(_evaluate.evaluate)
+_vault.register(app)
 
 
 def main() -> None:
