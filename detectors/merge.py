@@ -50,7 +50,7 @@ def merge(spans: Iterable[Span], text: str) -> list[Span]:
             piece = (start, end) if whole else _trimmed(text, start, end)
             if piece is None:
                 continue
-            kept.append(Span(piece[0], piece[1], span.entity, span.score, span.stage))
+            kept.append(span if whole else Span(piece[0], piece[1], span.entity, span.score, span.stage))
             insort(starts, piece[0])
             insort(ends, piece[1])
     kept.sort(key=lambda s: s.start)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 
 import regex
 
@@ -95,38 +96,40 @@ _BIRTH_ANYWHERE = regex.compile(
 )
 
 
-def _year(text: str) -> int:
+def _year(text: str, today: dt.date) -> int:
     year = int(text)
     if len(text) == 2:  # 2-digit years: assume the most recent century that is not in the future
-        today = dt.date.today().year
-        year += 2000 if year <= today % 100 else 1900
+        year += 2000 if year <= today.year % 100 else 1900
     return year
 
 
-def _is_date(year: int, month: int, day: int) -> bool:
+def _is_date(year: int, month: int, day: int, today: dt.date) -> bool:
     try:
         dt.date(year, month, day)
     except ValueError:
         return False
-    return is_birth_year(year)
+    return is_birth_year(year, today)
 
 
 # `Match.groupdict()` costs ~25 µs in `regex` (more than the rest of a date's checks); `groups()` ~1 µs.
-_GROUP_NAMES = tuple(sorted(_DATE.groupindex, key=_DATE.groupindex.__getitem__))
-_GROUP_INDEXES = tuple(_DATE.groupindex[name] - 1 for name in _GROUP_NAMES)
+_GROUPS = itemgetter(
+    *(
+        _DATE.groupindex[name] - 1
+        for name in ("a_d", "a_m", "a_y", "b_y", "b_m", "b_d", "c_d", "c_m", "c_y", "d_m", "d_d", "d_y")
+    )
+)
 
 
-def _parse(match: regex.Match[str]) -> bool:
-    groups = match.groups()
-    g = {name: groups[i] for name, i in zip(_GROUP_NAMES, _GROUP_INDEXES, strict=True)}
-    if g["a_y"]:  # day-first and month-first are both in use: accept either reading
-        y, first, second = _year(g["a_y"]), int(g["a_d"]), int(g["a_m"])
-        return _is_date(y, second, first) or _is_date(y, first, second)
-    if g["b_y"]:
-        return _is_date(int(g["b_y"]), int(g["b_m"]), int(g["b_d"]))
-    if g["c_y"]:
-        return _is_date(int(g["c_y"]), MONTHS[g["c_m"].lower()], int(g["c_d"]))
-    return _is_date(int(g["d_y"]), MONTHS[g["d_m"].lower()], int(g["d_d"]))
+def _parse(match: regex.Match[str], today: dt.date) -> bool:
+    a_d, a_m, a_y, b_y, b_m, b_d, c_d, c_m, c_y, d_m, d_d, d_y = _GROUPS(match.groups())
+    if a_y:  # day-first and month-first are both in use: accept either reading
+        y, first, second = _year(a_y, today), int(a_d), int(a_m)
+        return _is_date(y, second, first, today) or _is_date(y, first, second, today)
+    if b_y:
+        return _is_date(int(b_y), int(b_m), int(b_d), today)
+    if c_y:
+        return _is_date(int(c_y), MONTHS[c_m.lower()], int(c_d), today)
+    return _is_date(int(d_y), MONTHS[d_m.lower()], int(d_d), today)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,11 +144,12 @@ class BirthDateRecognizer:
     def find(self, text: str, lang: str) -> Iterator[Hit]:
         if _BIRTH_ANYWHERE.search(text) is None:
             return  # every date needs a birth word before it: none in the text, no date to scan for
+        today = dt.date.today()
         for match in _DATE.finditer(text):
             start = match.start()
             if not _BIRTH_WORDS.search(text, max(0, start - self.window), start):
                 continue
-            if _parse(match):
+            if _parse(match, today):
                 yield start, match.end(), self.score
 
 
