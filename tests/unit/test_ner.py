@@ -1,0 +1,101 @@
+"""NER stage without the model: tokenizer offsets, windows, lazy import, loading errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from detectors.ner import NerModelError, NerStage, available, load_default
+from detectors.ner._stage import WINDOW, _entity, _windows
+from detectors.ner._tokens import MAX_TOKEN_CHARS, tokenize
+from detectors.ner.training.corpus import generate
+
+TOKENIZER_CASES = [
+    ("Jean-Luc O'Neil", ["Jean-Luc", "O'Neil"]),
+    ("rue de l’Église,\n75001 Paris", ["rue", "de", "l’Église", ",", "75001", "Paris"]),
+    ("  Müller\tGmbH\r\n", ["Müller", "GmbH"]),
+    ("Jose\u0301 Garci\u0301a", ["Jose\u0301", "Garci\u0301a"]),  # combining accents (NFD)
+    ("Ana\u00a0Lima\u200bSilva", ["Ana", "Lima", "\u200b", "Silva"]),  # no-break and zero-width space
+    ("Hi 👋 Zoë!", ["Hi", "👋", "Zoë", "!"]),
+    ("", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TOKENIZER_CASES)
+def test_tokens_are_exact_slices(text: str, expected: list[str]) -> None:
+    assert [text[a:b] for a, b in tokenize(text)] == expected
+
+
+def test_long_runs_are_cut() -> None:
+    text = "x" * (MAX_TOKEN_CHARS * 2 + 3)
+    toks = tokenize(text)
+    assert [b - a for a, b in toks] == [MAX_TOKEN_CHARS, MAX_TOKEN_CHARS, 3]
+
+
+def test_windows_cover_every_token_once_and_prefer_sentence_ends() -> None:
+    text = " ".join(f"w{i} ." if i % 50 == 49 else f"w{i}" for i in range(1000))
+    toks = tokenize(text)
+    windows = _windows(toks, text)
+    assert windows[0][0] == 0 and windows[-1][1] == len(toks)
+    assert all(a == prev_b for (a, _), (_, prev_b) in zip(windows[1:], windows, strict=False))
+    assert all(0 < b - a <= WINDOW for a, b in windows)
+    assert all(text[toks[b - 1][0]] == "." for _, b in windows[:-1])
+
+
+@pytest.mark.parametrize(
+    ("label", "entity"),
+    [("PERSON", "PERSON"), ("PER", "PERSON"), ("LOC", "LOCATION"), ("ORG", "ORGANIZATION"),
+     ("STREET_ADDRESS", "STREET_ADDRESS"), ("MISC", None), ("EMAIL_ADDRESS", None)],
+)  # fmt: skip
+def test_tagger_labels_map_to_entity_classes(label: str, entity: str | None) -> None:
+    assert _entity(label) == entity
+
+
+def test_importing_detectors_does_not_import_flair_or_torch() -> None:
+    code = (
+        "import sys, detectors, detectors.ner\n"
+        "from detectors.ner import load_default\n"
+        "stage = load_default(required=False)\n"
+        "assert stage is None or stage.name == 'ner'\n"
+        "heavy = sorted(m for m in ('flair', 'torch', 'transformers') if m in sys.modules)\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == ""
+
+
+def test_missing_model_path_is_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-model"
+    with pytest.raises(NerModelError, match="does not exist"):
+        NerStage(str(missing)).load()
+    assert available(str(missing)) == f"NER model path {missing} does not exist"
+    assert load_default(required=False, source=str(missing)) is None
+    with pytest.raises(NerModelError, match="does not exist"):
+        load_default(required=True, source=str(missing))
+
+
+def test_directory_without_model_files_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(NerModelError, match=r"no NER model at .*tagger\.json"):
+        NerStage(str(tmp_path)).load()
+
+
+def test_hub_name_fails_fast_when_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(NerModelError, match="HF_HUB_OFFLINE"):
+        NerStage("flair/ner-multi").load()
+    assert load_default(required=False, source="hub:flair/ner-multi") is None
+
+
+def test_corpus_is_reproducible_and_spans_are_exact() -> None:
+    first, again = generate(5, 30), generate(5, 30)
+    assert first == again
+    assert {e.lang for e in first} == {"en", "es", "fr", "de", "pt"}
+    for ex in first:
+        for start, end, _ in ex.spans:
+            piece = ex.text[start:end]
+            assert piece and piece == piece.strip()

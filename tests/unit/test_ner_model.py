@@ -1,0 +1,122 @@
+"""NER stage with the builtin model: exact offsets, batching, offline load, a quality floor."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from detectors import BatchStage, Document, Span, default_pipeline
+from detectors.ner import NerStage, _fast
+from detectors.ner._stage import SCORE_CAP
+from detectors.ner._tokens import tokenize
+from detectors.ner.training.corpus import generate
+from detectors.ner.training.score import score
+
+pytestmark = pytest.mark.slow
+
+#: Fixed quality floor on a fixed generated set (seed unseen in training); measured 0.98 (min lang 0.95).
+MIN_PII_F1 = 0.90
+MIN_LANG_PII_F1 = 0.85
+
+
+@pytest.fixture(scope="module")
+def stage() -> NerStage:
+    ner = NerStage("builtin")
+    ner.load()
+    return ner
+
+
+TRICKY = [
+    # (text, substring that must come back exactly, its class)
+    ("Hola,\n\nsoy  María   José García\ty vivo en Sevilla.", "María   José García", "PERSON"),
+    ("Kunde:\tJürgen Müller-Lüdenscheidt\r\nOrt: München", "Jürgen Müller-Lüdenscheidt", "PERSON"),
+    ("« Bonjour, je suis François Lefèvre » — merci !", "François Lefèvre", "PERSON"),
+    ("Contact: Jose\u0301 Garci\u0301a (NFD accents) 👋 from Lisboa", "Jose\u0301 Garci\u0301a", "PERSON"),
+    ("Ship to 742 Evergreen Terrace, Springfield, 97403 please", "742 Evergreen Terrace", "STREET_ADDRESS"),
+    ("O cliente João Pereira mudou-se para o Porto.", "João Pereira", "PERSON"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "entity"), TRICKY)
+def test_spans_map_to_exact_offsets(stage: NerStage, text: str, expected: str, entity: str) -> None:
+    spans = stage.detect(Document(text))
+    starts = {a for a, _ in tokenize(text)}
+    ends = {b for _, b in tokenize(text)}
+    for s in spans:
+        assert s.start in starts and s.end in ends
+        assert text[s.start : s.end] == text[s.start : s.end].strip()
+        assert 0.0 < s.score <= 1.0 and s.stage == "ner"
+    found = [(text[s.start : s.end], s.entity) for s in spans]
+    assert any(expected in piece and e == entity for piece, e in found), found
+
+
+def _key(spans: list[Span]) -> list[tuple[int, int, str, float]]:
+    return [(s.start, s.end, s.entity, round(s.score, 3)) for s in spans]
+
+
+def test_batch_gives_the_same_spans_as_one_by_one(stage: NerStage) -> None:
+    docs = [Document(e.text, e.lang) for e in generate(77, 4)] + [Document(""), Document(" \n\t ")]
+    batched = stage.detect_many(docs)
+    assert [_key(s) for s in batched] == [_key(stage.detect(d)) for d in docs]
+    assert batched[-2:] == [[], []]
+
+
+def test_scores_stay_below_validated_patterns(stage: NerStage) -> None:
+    spans = [s for e in generate(80, 4) for s in stage.detect(Document(e.text, e.lang))]
+    assert spans and all(0.0 < s.score <= SCORE_CAP for s in spans)
+
+
+def test_fast_path_matches_flair_predict(stage: NerStage, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = [Document(e.text, e.lang) for e in generate(78, 6)]
+    fast = stage.detect_many(docs)
+    monkeypatch.setattr(_fast, "supports", lambda tagger: False)
+    slow = stage.detect_many(docs)
+    assert [[(s.start, s.end, s.entity) for s in d] for d in fast] == [
+        [(s.start, s.end, s.entity) for s in d] for d in slow
+    ]
+
+
+def test_long_text_is_windowed_and_offsets_stay_in_range(stage: NerStage) -> None:
+    text = " ".join(e.text for e in generate(79, 30))
+    spans = stage.detect(Document(text))
+    assert spans and all(0 <= s.start < s.end <= len(text) for s in spans)
+
+
+def test_stage_runs_in_the_pipeline(stage: NerStage) -> None:
+    assert isinstance(stage, BatchStage)
+    text = "Please call Ana Beatriz Souza at +55 11 91234-5678 about the Lisbon office."
+    spans = default_pipeline(ner=stage).detect(Document(text, "pt"))
+    assert {"PERSON", "PHONE_NUMBER"} <= {s.entity for s in spans}
+
+
+def test_builtin_model_loads_offline(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_HOME": str(tmp_path / "hf"),
+        "FLAIR_CACHE_ROOT": str(tmp_path / "flair"),
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+    }
+    code = (
+        "from detectors import Document\n"
+        "from detectors.ner import load_default\n"
+        "stage = load_default(required=True)\n"
+        "doc = Document('Hallo, ich bin Heinz Becker aus Hamburg.', 'de')\n"
+        "print([s.entity for s in stage.detect(doc)])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True, timeout=240
+    )
+    assert "PERSON" in out.stdout
+
+
+def test_quality_floor_on_a_fixed_generated_set(stage: NerStage) -> None:
+    scores = score(stage, generate(2024, 20))
+    assert scores.prf("all", "*")[2] >= MIN_PII_F1
+    for lang in ("en", "es", "fr", "de", "pt"):
+        assert scores.prf(lang, "*")[2] >= MIN_LANG_PII_F1, lang
