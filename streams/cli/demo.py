@@ -8,7 +8,8 @@ from importlib import resources
 from rich.console import Console
 from rich.table import Table
 
-from detectors import Document, Policy, default_pipeline, redact
+from detectors import Document, Policy, redact
+from streams.cli._common import build_pipeline
 
 SAMPLES = "crm_texts.jsonl"
 
@@ -16,11 +17,12 @@ SAMPLES = "crm_texts.jsonl"
 def demo() -> None:
     """Detect and redact personal data in sample CRM notes (en, es, fr, de, pt) and print raw vs masked.
 
-    Runs the pattern stage on embedded defaults: no broker, no database.
+    Runs the detection pipeline on embedded defaults (NER when installed): no broker, no database.
     """
     policy = Policy.default("demo")
-    pipeline = default_pipeline(policy=policy)
-    table = Table(title="veilstream demo: raw vs masked (redact mode, pattern stage)", show_lines=True)
+    pipeline = build_pipeline(policy, ner=None)
+    stages = " + ".join(stage.name for stage in pipeline.stages)
+    table = Table(title=f"veilstream demo: raw vs masked (redact mode; stages: {stages})", show_lines=True)
     for column in ("id", "lang", "raw", "masked", "entities"):
         table.add_column(column, overflow="fold")
     lines = resources.files("streams.samples").joinpath(SAMPLES).read_text(encoding="utf-8").splitlines()
