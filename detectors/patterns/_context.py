@@ -38,15 +38,28 @@ def words_regex(words: Iterable[str]) -> regex.Pattern[str]:
     return regex.compile(start + "(?:" + "|".join(alternatives) + ")", regex.IGNORECASE)
 
 
+def whole_words_regex(
+    words: Iterable[str], stems: Iterable[str] = (), plural: bool = False
+) -> regex.Pattern[str]:
+    """A case-insensitive pattern matching any of `words` as a whole word, or any of `stems` as a prefix.
+
+    `plural` also accepts an `s` / `es` ending on the whole words.
+    """
+    whole = "|".join(sorted((regex.escape(w) for w in words), key=len, reverse=True))
+    return regex.compile(
+        r"(?<!\w)(?:(?:"
+        + whole
+        + r")"
+        + (r"(?:e?s)?" if plural else "")
+        + r"(?!\w)|(?:"
+        + "|".join(regex.escape(w) for w in stems)
+        + "))",
+        regex.IGNORECASE,
+    )
+
+
 # Whole words (a plural allowed), so that `part` does not match `partir` nor `ref` `refund`.
-_NEGATIVE_RE = regex.compile(
-    r"(?<!\w)(?:(?:"
-    + "|".join(sorted((regex.escape(w) for w in NEGATIVE), key=len, reverse=True))
-    + r")(?:e?s)?(?!\w)|(?:"
-    + "|".join(NEGATIVE_STEMS)
-    + "))",
-    regex.IGNORECASE,
-)
+_NEGATIVE_RE = whole_words_regex(NEGATIVE, NEGATIVE_STEMS, plural=True)
 
 
 def near(pattern: regex.Pattern[str] | None, text: str, start: int, end: int) -> bool:

@@ -10,6 +10,7 @@ from operator import itemgetter
 import regex
 
 from detectors import entities
+from detectors.patterns._context import whole_words_regex
 from detectors.patterns._recognizer import Hit
 from detectors.validators import is_birth_year
 
@@ -77,14 +78,7 @@ _BIRTH_WORDS_WHOLE = (
 #: Matched as word prefixes (`birthdate`, `Geburtsort`, `f. nac.`); the words above only whole,
 #: so that `né` does not match `nécessaire`, nor `born` the town of `Borna`.
 _BIRTH_STEMS = ("birth", "d.o.b", "f. nac", "fecha de nac", "geb.", "geburt", "data de nasc")
-_BIRTH_WORDS = regex.compile(
-    r"(?<!\w)(?:(?:"
-    + "|".join(sorted((regex.escape(w) for w in _BIRTH_WORDS_WHOLE), key=len, reverse=True))
-    + r")(?!\w)|(?:"
-    + "|".join(regex.escape(w) for w in _BIRTH_STEMS)
-    + "))",
-    regex.IGNORECASE,
-)
+_BIRTH_WORDS = whole_words_regex(_BIRTH_WORDS_WHOLE, _BIRTH_STEMS)
 
 # Every birth word and stem as a bare prefix: matches wherever `_BIRTH_WORDS` matches in any
 # window (and more), so a text it does not match holds no date of birth. One scan per text.
