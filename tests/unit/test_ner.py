@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -52,21 +50,6 @@ def test_windows_cover_every_token_once_and_prefer_sentence_ends() -> None:
 )  # fmt: skip
 def test_tagger_labels_map_to_entity_classes(label: str, entity: str | None) -> None:
     assert _entity(label) == entity
-
-
-def test_importing_detectors_does_not_import_flair_or_torch() -> None:
-    code = (
-        "import sys, detectors, detectors.ner\n"
-        "from detectors.ner import load_default\n"
-        "stage = load_default(required=False)\n"
-        "assert stage is None or stage.name == 'ner'\n"
-        "heavy = sorted(m for m in ('flair', 'torch', 'transformers') if m in sys.modules)\n"
-        "print(','.join(heavy))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert out.stdout.strip() == ""
 
 
 def test_missing_model_path_is_a_clear_error(tmp_path: Path) -> None:

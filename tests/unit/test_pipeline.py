@@ -243,9 +243,11 @@ def test_span_json_contract() -> None:
 
 def test_importing_detectors_does_not_import_flair_or_torch() -> None:
     code = (
-        "import sys, detectors, detectors.patterns, detectors.custom\n"
+        "import sys, detectors, detectors.patterns, detectors.custom, detectors.ner\n"
         "from detectors import default_pipeline, Document\n"
         "default_pipeline().detect(Document('ana@example.com'))\n"
+        "stage = detectors.ner.load_default(required=False)  # unloaded until first use\n"
+        "assert stage is None or stage.name == 'ner'\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'flair', 'torch', 'transformers'})\n"
         "print(','.join(heavy))\n"
     )
