@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
-from detectors import entities
 from detectors.evaluation.dataset import Record
 from detectors.evaluation.scoring import Scores
+from detectors.ner import ENTITIES as NER_ENTITIES
 from detectors.pipeline import Pipeline
 from detectors.policy import Policy
 from detectors.span import Document
@@ -15,9 +15,7 @@ from detectors.span import Document
 BATCH: Final = 64
 
 #: What an NER stage produces when it does not say (`entities` attribute) itself.
-NER_CLASSES: Final = frozenset(
-    {entities.PERSON, entities.LOCATION, entities.ORGANIZATION, entities.STREET_ADDRESS}
-)
+NER_CLASSES: Final = NER_ENTITIES
 
 Progress = Callable[[int], None]
 
