@@ -69,10 +69,11 @@ class Pipeline:
             return []
         if doc.field is None:
             return None
-        rule = self._policy(doc).fields.get(doc.field)
+        policy = self._policy(doc)
+        rule = policy.fields.get(doc.field)
         if rule is None or rule == "detect":
             return None
-        if rule == "keep" or not self._policy(doc).enabled(rule):
+        if rule == "keep" or not policy.enabled(rule):
             return []
         return [Span(0, len(doc.text), rule, 1.0, "fields")]
 
