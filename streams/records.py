@@ -75,7 +75,8 @@ class Envelope(BaseModel):
     wrapped: bool = False
 
 
-def _load(raw: bytes) -> Any:
+def load_value(raw: bytes) -> Any:
+    """Decode a record value: size limit, then UTF-8, then JSON. Raises `RecordError`."""
     if len(raw) > MAX_RECORD_BYTES:
         raise RecordError("too_large", f"{len(raw)} bytes exceeds {MAX_RECORD_BYTES}")
     try:
@@ -96,7 +97,11 @@ def _schema_error(exc: ValidationError) -> RecordError:
 
 def parse_change_event(raw: bytes) -> Envelope:
     """Parse a Debezium JSON value, with or without the `schema`/`payload` wrapper."""
-    data = _load(raw)
+    return change_event_from(load_value(raw))
+
+
+def change_event_from(data: Any) -> Envelope:
+    """Validate decoded JSON as a change event (see `parse_change_event`)."""
     if not isinstance(data, dict):
         raise RecordError("bad_schema", "a change event is a JSON object")
     wrapped = "payload" in data and "op" not in data
@@ -112,7 +117,11 @@ def parse_change_event(raw: bytes) -> Envelope:
 
 def parse_support_message(raw: bytes) -> SupportMessage:
     """Parse a support message value."""
-    data = _load(raw)
+    return support_message_from(load_value(raw))
+
+
+def support_message_from(data: Any) -> SupportMessage:
+    """Validate decoded JSON as a support message."""
     if not isinstance(data, dict):
         raise RecordError("bad_schema", "a support message is a JSON object")
     try:

@@ -10,6 +10,7 @@ from vault.errors import (
     TokenSpaceExhaustedError,
     UnknownPolicyError,
     VaultError,
+    VaultUnavailableError,
 )
 from vault.settings import VaultSettings
 from vault.store import Vault
@@ -30,5 +31,6 @@ __all__ = [
     "UnknownPolicyError",
     "Vault",
     "VaultError",
+    "VaultUnavailableError",
     "VaultSettings",
 ]

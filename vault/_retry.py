@@ -17,7 +17,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg_pool import AsyncConnectionPool
 
-from vault.errors import VaultError
+from vault.errors import VaultUnavailableError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -36,4 +36,4 @@ async def retrying(pool: AsyncConnectionPool[Any], work: Callable[[], Awaitable[
             )
             await pool.check()
         await asyncio.sleep(0.02 * 2**attempt)
-    raise VaultError(f"{what} failed {ATTEMPTS} times on lock conflicts or lost connections")
+    raise VaultUnavailableError(f"{what} failed {ATTEMPTS} times on lock conflicts or lost connections")

@@ -27,3 +27,7 @@ class PolicyRefusedError(VaultError):
 
 class TokenSpaceExhaustedError(VaultError):
     """Re-derivation could not find a free token: the configured token length is too short."""
+
+
+class VaultUnavailableError(VaultError):
+    """The database stayed unreachable or locked through every retry: try again later (HTTP 503)."""

@@ -83,6 +83,18 @@ async def authenticate(conn: psycopg.AsyncConnection[Any], bearer: str | None) -
     return Principal(str(row[0]), str(row[1]), frozenset(row[3]))
 
 
+async def lookup(conn: psycopg.AsyncConnection[Any], tenant: str, name: str) -> Principal | None:
+    """An enabled principal by tenant and name (for callers already authenticated by other means,
+    such as the unmask worker behind a topic ACL); None when there is none."""
+    cur = await conn.execute(
+        "SELECT tenant_id, name, scopes FROM principals"
+        " WHERE tenant_id = %s AND name = %s AND disabled_at IS NULL",
+        (tenant, name),
+    )
+    row = await cur.fetchone()
+    return Principal(str(row[0]), str(row[1]), frozenset(row[2])) if row else None
+
+
 async def disable(conn: psycopg.AsyncConnection[Any], tenant: str, name: str) -> bool:
     cur = await conn.execute(
         "UPDATE principals SET disabled_at = now()"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Self
 
 import psycopg
@@ -184,6 +186,39 @@ class Vault:
                 (tenant, reference, reason, ct, version),
             )
 
+    async def quarantined(
+        self,
+        tenant: str | None = None,
+        reason: str | None = None,
+        *,
+        released: bool = False,
+        limit: int = 1000,
+    ) -> list[QuarantineEntry]:
+        """Quarantined records, oldest first; `released` includes those already replayed."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT tenant_id, reference, reason, created_at, released_at FROM quarantine"
+                " WHERE (%(t)s::text IS NULL OR tenant_id = %(t)s) AND (%(r)s::text IS NULL OR reason = %(r)s)"
+                " AND (%(all)s OR released_at IS NULL) ORDER BY id LIMIT %(n)s",
+                {"t": tenant, "r": reason, "all": released, "n": limit},
+            )
+            return [QuarantineEntry(*row) for row in await cur.fetchall()]
+
+    async def peek(self, tenant: str, reference: str) -> bytes | None:
+        """The raw record kept under `reference`, left in quarantine; None when there is none."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT ciphertext, key_version FROM quarantine WHERE tenant_id = %s AND reference = %s",
+                (tenant, reference),
+            )
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        keys = await self.keyring.get(tenant)
+        if int(row[1]) not in keys.data_keys:
+            keys = await self.keyring.get(tenant, refresh=True)
+        return keys.decrypt(bytes(row[0]), int(row[1]), value_aad(tenant, "QUARANTINE", reference))
+
     async def release(self, tenant: str, reference: str) -> bytes | None:
         """The raw record kept under `reference`, marked released; None when there is none."""
         keys = await self.keyring.get(tenant)
@@ -199,6 +234,17 @@ class Vault:
         if int(row[1]) not in keys.data_keys:
             keys = await self.keyring.get(tenant, refresh=True)
         return keys.decrypt(bytes(row[0]), int(row[1]), value_aad(tenant, "QUARANTINE", reference))
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineEntry:
+    """A quarantined record's metadata (its content stays encrypted until `peek` or `release`)."""
+
+    tenant: str
+    reference: str
+    reason: str
+    created_at: datetime
+    released_at: datetime | None
 
 
 async def _tenant_exists(conn: psycopg.AsyncConnection[Any], tenant: str) -> bool:

@@ -8,6 +8,7 @@ from streams.cli import demo as _demo
 from streams.cli import detect as _detect
 from streams.cli import evaluate as _evaluate
 from streams.cli import vault_cmds as _vault
+from streams.cli import worker_cmds as _worker
 
 app = typer.Typer(
     name="veilstream",
@@ -21,6 +22,7 @@ app.command("mask")(_detect.mask)
 app.command("demo")(_demo.demo)
 app.command("eval")(_evaluate.evaluate)
 _vault.register(app)
+_worker.register(app)
 
 
 def main() -> None:

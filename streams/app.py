@@ -1,0 +1,209 @@
+"""The faust app: one agent per role over raw-bytes topics, batches acked only once delivered.
+
+Agents read with `noack_take` and ack a batch's events only after `MaskService.process`
+(or the unmask path) returns, i.e. after every output record is acknowledged by the broker
+and every rejected record is quarantined. faust then commits the acked offsets. A crash or
+a shutdown in the middle of a batch acks nothing of it: the batch is consumed again, and
+deterministic tokens make the replay produce the same records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+import faust
+
+from detectors import Document, Span
+from streams import metrics
+from streams.kafka import InRecord, OutRecord, as_headers
+from streams.masking import Masker
+from streams.policies import PolicyBook, vault_loader
+from streams.service import Delivery, MaskService
+from streams.settings import Role, WorkerSettings
+from streams.unmask_service import UnmaskService
+from vault.errors import MasterKeyError, VaultError
+from vault.settings import VaultSettings
+from vault.store import Vault
+
+log = logging.getLogger(__name__)
+
+Detect = Callable[[Sequence[Document]], list[list[Span]]]
+
+
+def app_id(settings: WorkerSettings, role: Role) -> str:
+    """The consumer group of a role: the unmask worker has its own."""
+    return settings.app_id if role == "mask" else f"{settings.app_id}-unmask"
+
+
+def faust_app(settings: WorkerSettings, role: Role) -> faust.App:
+    """A faust app configured for at-least-once delivery and no side services."""
+    return faust.App(
+        app_id(settings, role),
+        broker=";".join(f"kafka://{s}" for s in settings.bootstrap_servers()),
+        processing_guarantee=settings.processing_guarantee,
+        autodiscover=False,
+        web_enabled=False,
+        topic_disable_leader=True,
+        topic_allow_declare=False,
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout / 3),
+        broker_commit_interval=1.0,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        producer_linger=0.002,
+        store="memory://",
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+
+
+class Runtime:
+    """What the agents share; opened on first use, inside the worker's event loop."""
+
+    def __init__(
+        self,
+        settings: WorkerSettings,
+        vault_settings: VaultSettings,
+        detect: Detect | None,
+        send: Callable[[OutRecord], Awaitable[Awaitable[Any]]],
+    ) -> None:
+        self.settings = settings
+        self.vault_settings = vault_settings
+        self.detect = detect
+        self.send = send
+        self.vault: Vault | None = None
+        self.mask: MaskService | None = None
+        self.unmask: UnmaskService | None = None
+        self.delivery: Delivery | None = None
+        self._lock = asyncio.Lock()
+
+    async def ready(self) -> Runtime:
+        """Open the vault (waiting out an unreachable database) and build the services."""
+        async with self._lock:
+            if self.vault is None:
+                self.vault = await self._open_vault()
+                self.delivery = Delivery(self.settings, self._send, self.vault)
+                if self.detect is not None:
+                    book = PolicyBook.from_files(
+                        self.settings.policy_files,
+                        vault_loader(self.vault.pool) if self.settings.policies_from_vault else None,
+                    )
+                    masker = Masker(self.settings, self.detect, self.vault, book)
+                    self.mask = MaskService(masker, self.delivery)
+                self.unmask = UnmaskService(self.vault, self.settings.unmask_replies_topic)
+        return self
+
+    async def _send(self, record: OutRecord) -> Awaitable[Any]:
+        return await self.send(record)
+
+    async def _open_vault(self) -> Vault:
+        delay = self.settings.backoff_min
+        while True:
+            try:
+                return await Vault.open(self.vault_settings)
+            except MasterKeyError:
+                raise
+            except VaultError as exc:
+                metrics.RETRIES.labels("vault").inc()
+                log.warning("vault not ready (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(self.settings.backoff_max, delay * 2)
+
+    async def close(self) -> None:
+        if self.mask is not None:
+            self.mask.masker.close()
+        if self.vault is not None:
+            await self.vault.close()
+
+
+def in_record(message: Any) -> InRecord:
+    """A faust/aiokafka message as an `InRecord`."""
+    return InRecord(
+        message.topic,
+        message.partition,
+        message.offset,
+        message.key,
+        message.value,
+        as_headers(message.headers),
+        int(message.timestamp * 1000) if message.timestamp else None,
+    )
+
+
+def build(
+    settings: WorkerSettings,
+    vault_settings: VaultSettings,
+    role: Role,
+    detect: Detect | None = None,
+) -> tuple[faust.App, Runtime]:
+    """The faust app of one role, with its agent, and the runtime the agent uses."""
+    app = faust_app(settings, role)
+
+    async def send(record: OutRecord) -> Awaitable[Any]:
+        return await app.producer.send(
+            record.topic, record.key, record.value, record.partition, None, list(record.headers)
+        )
+
+    runtime = Runtime(settings, vault_settings, detect, send)
+
+    def raw_topic(*names: str) -> Any:
+        return app.topic(
+            *names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+        )
+
+    def observe_lag(events: Sequence[Any]) -> None:
+        last: dict[Any, int] = {}
+        for event in events:
+            last[event.message.tp] = event.message.offset
+        for tp, offset in last.items():
+            try:
+                behind = app.consumer.highwater(tp) - offset - 1
+            except Exception:  # highwater unknown before the first fetch response
+                log.debug("no high watermark yet for %s", tp)
+                continue
+            metrics.LAG.labels(tp.topic, str(tp.partition)).set(max(0, behind))
+
+    async def batches(stream: Any) -> AsyncIterator[tuple[list[Any], list[InRecord]]]:
+        async for events in stream.noack_take(settings.batch_size, within=settings.batch_within):
+            yield events, [in_record(e.message) for e in events]
+
+    if role == "mask":
+        if detect is None:
+            raise ValueError("the mask role needs a detection function")
+        topics = [settings.cdc_topic(t) for t in settings.cdc_tables] + [settings.messages_topic]
+
+        @app.agent(raw_topic(*topics), name="veilstream.mask")
+        async def mask(stream: Any) -> None:
+            async for events, records in batches(stream):
+                service = (await runtime.ready()).mask
+                if service is None:
+                    raise RuntimeError("mask service missing")
+                await service.process(records)
+                for event in events:
+                    await stream.ack(event)
+                observe_lag(events)
+
+    else:
+
+        @app.agent(raw_topic(settings.unmask_requests_topic), name="veilstream.unmask")
+        async def unmask(stream: Any) -> None:
+            async for events, records in batches(stream):
+                rt = await runtime.ready()
+                if rt.unmask is None or rt.delivery is None:
+                    raise RuntimeError("unmask service missing")
+                delivery, answer = rt.delivery, rt.unmask.answer
+                answers = await delivery.until_done("vault", lambda a=answer, r=records: a(r))  # type: ignore[misc]
+                await delivery.send_all([a for a in answers if isinstance(a, OutRecord)])
+                await delivery.reject(records, answers)
+                for event in events:
+                    await stream.ack(event)
+                observe_lag(events)
+
+    async def _close(_app: Any, **_kw: Any) -> None:
+        await runtime.close()
+
+    app.on_before_shutdown.connect(_close)  # type: ignore[arg-type]
+
+    return app, runtime

@@ -1,0 +1,147 @@
+"""`veilstream worker` (mask and unmask roles) and `veilstream dlq list|replay`.
+
+Settings come from `VEILSTREAM_*` (see `streams.settings.WorkerSettings` and
+`vault.settings.VaultSettings`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from streams.cli._common import build_pipeline, fail
+
+if TYPE_CHECKING:
+    from streams.settings import WorkerSettings
+
+dlq_app = typer.Typer(help="Records the worker could not mask: list and replay them.", no_args_is_help=True)
+
+RoleOpt = Annotated[str, typer.Option("--role", help="mask: the masking worker; unmask: the unmask worker.")]
+NerOpt = Annotated[
+    str | None,
+    typer.Option("--ner", help="auto | on | off (default: VEILSTREAM_NER, auto)."),
+]
+TenantOpt = Annotated[str | None, typer.Option("--tenant", "-t", help="Only this tenant.")]
+ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Only records rejected for this reason.")]
+RefOpt = Annotated[
+    list[str] | None, typer.Option("--reference", "-r", help="topic/partition/offset (repeatable).")
+]
+
+
+def _worker_settings(**overrides: Any) -> WorkerSettings:
+    from pydantic import ValidationError
+
+    from streams.settings import WorkerSettings
+
+    try:
+        settings = WorkerSettings()
+    except ValidationError as exc:
+        where = ", ".join(
+            "VEILSTREAM_" + ".".join(str(p) for p in e["loc"]).upper()
+            for e in exc.errors(include_input=False)
+        )
+        raise fail(f"invalid settings: {where}") from None
+    return settings.model_copy(update=overrides) if overrides else settings
+
+
+def worker(
+    role: RoleOpt = "mask",
+    ner: NerOpt = None,
+    log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning, error")] = "info",
+) -> None:
+    """Run a stream worker until Ctrl-C or SIGTERM (offsets of unfinished batches are not committed)."""
+    import faust
+
+    from detectors import Policy, PolicyError, load_policy
+    from streams import metrics
+    from streams.app import build
+    from streams.cli.vault_cmds import _settings as vault_settings
+    from vault.errors import MasterKeyError
+    from vault.keys import LocalKeyProvider
+
+    if role not in ("mask", "unmask"):
+        raise fail("--role is mask or unmask")
+    settings = _worker_settings(**({"ner": ner} if ner else {}))
+    if settings.ner not in ("auto", "on", "off"):
+        raise fail("--ner is auto, on or off")
+    vsettings = vault_settings()
+    try:
+        LocalKeyProvider.from_settings(vsettings)
+    except MasterKeyError as exc:
+        raise fail(str(exc)) from None
+    for path in settings.policy_files:
+        try:
+            load_policy(path)
+        except PolicyError as exc:
+            raise fail(str(exc)) from None
+    detect = None
+    if role == "mask":
+        flag = {"auto": None, "on": True, "off": False}[settings.ner]
+        detect = build_pipeline(Policy.default(), flag).detect_many
+    try:
+        metrics.serve(settings.metrics_host, settings.metrics_port)
+    except OSError as exc:
+        logging.getLogger(__name__).warning("metrics endpoint not started: %s", type(exc).__name__)
+    app, _ = build(settings, vsettings, role, detect)  # type: ignore[arg-type]
+    faust.Worker(
+        app, loglevel=log_level.upper(), quiet=True, redirect_stdouts=False
+    ).execute_from_commandline()
+
+
+@dlq_app.command("list")
+def dlq_list(tenant: TenantOpt = None, reason: ReasonOpt = None, released: bool = False) -> None:
+    """Quarantined records (reference, tenant, reason, time); their content stays encrypted."""
+    from streams.cli.vault_cmds import _open, _run
+
+    async def work() -> list[Any]:
+        vault = await _open()
+        try:
+            return await vault.quarantined(tenant, reason, released=released)
+        finally:
+            await vault.close()
+
+    entries = _run(work)
+    table = Table("reference", "tenant", "reason", "quarantined at", "released at")
+    for e in entries:
+        table.add_row(
+            e.reference, e.tenant, e.reason, f"{e.created_at:%Y-%m-%d %H:%M:%S}", str(e.released_at or "")
+        )
+    Console().print(table)
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    tenant: TenantOpt = None,
+    reason: ReasonOpt = None,
+    reference: RefOpt = None,
+) -> None:
+    """Produce quarantined records again to their input topic (after a fix), then mark them released.
+
+    Each replayed record carries a `veilstream-replay` header naming its quarantine reference.
+    """
+    from streams.cli.vault_cmds import _open, _run
+    from streams.replay import replay
+
+    settings = _worker_settings()
+
+    async def work() -> int:
+        vault = await _open()
+        try:
+            return await replay(vault, settings, tenant=tenant, reason=reason, references=reference or None)
+        finally:
+            await vault.close()
+
+    try:
+        count = _run(work)
+    except (TimeoutError, OSError) as exc:
+        raise fail(f"broker unavailable: {type(exc).__name__}", 1) from None
+    typer.echo(f"replayed {count} record(s)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)
+    app.add_typer(dlq_app, name="dlq")

@@ -1,0 +1,415 @@
+"""Masking a batch of records: parse, find the tenant, detect, tokenize or redact, rebuild.
+
+No Kafka client here: records in (`InRecord`), outcomes out (`Masked` or `Rejected`), so
+the whole path is testable without a broker. One detection call and one vault call per
+tenant per batch, so NER and Postgres round trips amortize.
+
+Fail closed: a record that cannot be parsed, attributed to a known tenant, detected or
+tokenized becomes a `Rejected` with a stable reason code; nothing of it is ever output.
+Vault outages are not rejections: `VaultUnavailableError` (and connection errors) propagate
+so the caller backs off and retries the batch without committing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import psycopg
+from psycopg_pool import PoolTimeout
+
+from detectors import Document, Policy, Span, redact
+from streams import metrics
+from streams.errors import RecordError
+from streams.kafka import REPLAY_HEADER, InRecord, OutRecord
+from streams.policies import PolicyBook
+from streams.records import change_event_from, load_value, support_message_from
+from streams.settings import WorkerSettings
+from streams.tenancy import TenantResolver
+from vault.errors import VaultUnavailableError
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["cdc", "message"]
+Detect = Callable[[Sequence[Document]], list[list[Span]]]
+
+#: Integers with at least this many digits are checked by detection (phones, cards, IDs stored as numbers).
+NUMBER_DIGITS = 7
+
+
+class Tokens(Protocol):
+    """The vault's tokenize path, as the masker needs it."""
+
+    async def tokenize_texts(
+        self, tenant: str, docs: Sequence[tuple[str, Sequence[Span]]], *, principal: str | None = None
+    ) -> list[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    kind: Kind
+    output: str
+    table: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Masked:
+    """A record ready to produce, with its audit-export record."""
+
+    record: OutRecord
+    audit: OutRecord
+    entities: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record that must not be output. `detail` names positions and fields, never content."""
+
+    reason: str
+    error_class: str
+    tenant: str | None = None
+    detail: str = ""
+
+
+Outcome = Masked | Rejected
+
+
+@dataclass(slots=True)
+class _Slot:
+    """One string leaf of a record: where it sits, what detection sees, what replaces it."""
+
+    container: Any  # the dict or list holding the leaf
+    key: int | str
+    doc: Document
+    path: str
+    spans: list[Span] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Plan:
+    record: InRecord
+    route: Route
+    tenant: str
+    policy: Policy
+    mode: str
+    body: list[Any]  # [decoded value]: a holder so the root itself can be replaced
+    key: list[Any]  # [decoded key]
+    key_is_json: bool
+    slots: list[_Slot] = field(default_factory=list)
+
+
+class _Reject(Exception):
+    def __init__(self, reason: str, error_class: str, tenant: str | None = None, detail: str = "") -> None:
+        super().__init__(reason)
+        self.rejected = Rejected(reason, error_class, tenant, detail)
+
+
+def routes(settings: WorkerSettings) -> dict[str, Route]:
+    """Input topic → how to read it and where its masked records go."""
+    out = {settings.cdc_topic(t): Route("cdc", settings.masked_cdc_topic(t), t) for t in settings.cdc_tables}
+    out[settings.messages_topic] = Route("message", settings.masked_messages_topic)
+    return out
+
+
+class Masker:
+    """Turns batches of raw records into masked records or rejections."""
+
+    def __init__(
+        self,
+        settings: WorkerSettings,
+        detect: Detect,
+        tokens: Tokens,
+        policies: PolicyBook,
+        resolver: TenantResolver | None = None,
+    ) -> None:
+        self.settings = settings
+        self.routes = routes(settings)
+        self.detect = detect
+        self.tokens = tokens
+        self.policies = policies
+        self.resolver = resolver or TenantResolver(
+            settings.tenant_header, settings.tenant_field, settings.topic_tenants
+        )
+        self.principal = f"worker:{settings.app_id}"
+        # One thread: detection is CPU-bound (and NER is not thread-safe); the event loop stays free.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veilstream-detect")
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def mask_batch(self, records: Sequence[InRecord]) -> list[Outcome]:
+        """One outcome per record, in order. Raises only when the vault is unavailable."""
+        outcomes: list[Outcome | None] = [None] * len(records)
+        plans: dict[int, _Plan] = {}
+        start = time.perf_counter()
+        for i, record in enumerate(records):
+            try:
+                plans[i] = await self._plan(record)
+            except _Reject as rej:
+                outcomes[i] = rej.rejected
+        metrics.STAGE_SECONDS.labels("parse").observe(time.perf_counter() - start)
+
+        start = time.perf_counter()
+        for i, rejected in (await self._detect(plans)).items():
+            outcomes[i] = rejected
+            del plans[i]
+        metrics.STAGE_SECONDS.labels("detect").observe(time.perf_counter() - start)
+
+        start = time.perf_counter()
+        for i, rejected in (await self._transform(plans)).items():
+            outcomes[i] = rejected
+            del plans[i]
+        metrics.STAGE_SECONDS.labels("tokenize").observe(time.perf_counter() - start)
+
+        for i, plan in plans.items():
+            try:
+                outcomes[i] = self._build(plan)
+            except (TypeError, ValueError) as exc:
+                outcomes[i] = Rejected("serialize_failed", type(exc).__name__, plan.tenant)
+        return [o if o is not None else Rejected("internal", "Missing") for o in outcomes]
+
+    # -- 1. parse and plan -------------------------------------------------------------------
+
+    async def _plan(self, record: InRecord) -> _Plan:
+        route = self.routes.get(record.topic)
+        if route is None:
+            raise _Reject("unknown_topic", "RoutingError")
+        body: Any = None
+        row: dict[str, Any] | None = None
+        if record.value is not None:
+            try:
+                body = load_value(record.value)
+                if route.kind == "cdc":
+                    event = change_event_from(body).event
+                    row = event.after or event.before
+                else:
+                    support_message_from(body)
+                    row = body
+            except RecordError as exc:
+                raise _Reject(exc.reason, type(exc).__name__, detail=exc.detail) from None
+        tenant = self.resolver.resolve(record.topic, record.headers, row) or self.settings.default_tenant
+        if tenant is None:
+            raise _Reject("no_tenant", "TenantError")
+        policy = await self.policies.get(tenant)
+        if policy is None:
+            raise _Reject("unknown_tenant", "TenantError")
+        key, key_is_json = _decode_key(record.key, tenant)
+        lang = policy.default_lang
+        if route.kind == "message" and isinstance(body, dict):
+            lang = body.get("lang") or lang
+            mode = policy.channel_mode(str(body["channel"]))
+        else:
+            mode = policy.channel_mode("cdc")
+        plan = _Plan(record, route, tenant, policy, mode, [body], [key], key_is_json)
+        self._collect_key(plan, lang)
+        if body is not None:
+            if route.kind == "cdc":
+                payload = body["payload"] if "payload" in body and "op" not in body else body
+                for side in ("before", "after"):
+                    if isinstance(payload.get(side), dict):
+                        self._collect_row(plan, payload[side], side, lang)
+            else:
+                self._collect_message(plan, body, lang)
+        return plan
+
+    def _collect_key(self, plan: _Plan, lang: str) -> None:
+        key = plan.key[0]
+        if key is None:
+            return
+        if not plan.key_is_json:
+            self._leaf(plan, plan.key, 0, None, lang, "key")
+        elif plan.route.kind == "cdc" and isinstance(key, dict):
+            cols = key["payload"] if isinstance(key.get("payload"), dict) else key
+            self._collect_row(plan, cols, "key", lang)
+        else:
+            self._walk(plan, plan.key, 0, None, lang, "key")
+
+    def _collect_row(self, plan: _Plan, row: dict[str, Any], side: str, lang: str) -> None:
+        for column in row:
+            field_name = f"{plan.route.table}.{column}"
+            self._walk(plan, row, column, field_name, lang, f"{side}.{column}")
+
+    def _collect_message(self, plan: _Plan, body: dict[str, Any], lang: str) -> None:
+        for name in ("text", "sender"):
+            if isinstance(body.get(name), str):
+                self._leaf(plan, body, name, None, lang, name)
+        if isinstance(body.get("metadata"), dict):
+            for name in body["metadata"]:
+                self._walk(plan, body["metadata"], name, None, lang, f"metadata.{name}")
+
+    def _walk(
+        self, plan: _Plan, container: Any, key: int | str, field_name: str | None, lang: str, path: str
+    ) -> None:
+        value = container[key]
+        if isinstance(value, dict):
+            for k in value:
+                self._walk(plan, value, k, field_name, lang, f"{path}.{k}")
+        elif isinstance(value, list):
+            for i in range(len(value)):
+                self._walk(plan, value, i, field_name, lang, f"{path}[{i}]")
+        elif isinstance(value, str):
+            self._leaf(plan, container, key, field_name, lang, path)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            rule = plan.policy.fields.get(field_name) if field_name is not None else None
+            if rule not in (None, "detect", "keep") or len(str(abs(value))) >= NUMBER_DIGITS:
+                self._leaf(plan, container, key, field_name, lang, path)
+
+    def _leaf(
+        self, plan: _Plan, container: Any, key: int | str, field_name: str | None, lang: str, path: str
+    ) -> None:
+        doc = Document(str(container[key]), lang, field_name, plan.policy)
+        plan.slots.append(_Slot(container, key, doc, path))
+
+    # -- 2. detect ---------------------------------------------------------------------------
+
+    async def _detect(self, plans: dict[int, _Plan]) -> dict[int, Rejected]:
+        """Detect every slot of every plan in one call; isolate the failing records when it fails."""
+        docs = [s.doc for p in plans.values() for s in p.slots]
+        if not docs:
+            return {}
+        loop = asyncio.get_running_loop()
+        try:
+            found = await loop.run_in_executor(self._executor, self.detect, docs)
+            _assign(list(plans.values()), found)
+            return {}
+        except Exception as exc:
+            if len(plans) == 1:
+                (i,) = plans
+                return {i: Rejected("detect_failed", type(exc).__name__, plans[i].tenant)}
+        rejected: dict[int, Rejected] = {}
+        for i, plan in plans.items():
+            try:
+                found = await loop.run_in_executor(self._executor, self.detect, [s.doc for s in plan.slots])
+                _assign([plan], found)
+            except Exception as exc:
+                rejected[i] = Rejected("detect_failed", type(exc).__name__, plan.tenant)
+        return rejected
+
+    # -- 3. tokenize or redact ---------------------------------------------------------------
+
+    async def _transform(self, plans: dict[int, _Plan]) -> dict[int, Rejected]:
+        by_tenant: dict[str, list[int]] = {}
+        for i, plan in plans.items():
+            if plan.mode == "redact":
+                for slot in plan.slots:
+                    if slot.spans:
+                        slot.container[slot.key] = redact(slot.doc.text, slot.spans)
+            else:
+                by_tenant.setdefault(plan.tenant, []).append(i)
+        rejected: dict[int, Rejected] = {}
+        for tenant, indices in by_tenant.items():
+            try:
+                await self._tokenize(tenant, [plans[i] for i in indices])
+            except Exception as exc:
+                if transient(exc):
+                    raise
+                for i in indices:  # isolate the record that cannot be tokenized
+                    try:
+                        await self._tokenize(tenant, [plans[i]])
+                    except Exception as one:
+                        if transient(one):
+                            raise
+                        rejected[i] = Rejected("tokenize_failed", type(one).__name__, tenant)
+        return rejected
+
+    async def _tokenize(self, tenant: str, plans: list[_Plan]) -> None:
+        slots = [s for p in plans for s in p.slots if s.spans]
+        if not slots:
+            return
+        texts = await self.tokens.tokenize_texts(
+            tenant, [(s.doc.text, s.spans) for s in slots], principal=self.principal
+        )
+        for slot, text in zip(slots, texts, strict=True):
+            slot.container[slot.key] = text
+
+    # -- 4. rebuild --------------------------------------------------------------------------
+
+    def _build(self, plan: _Plan) -> Masked:
+        record = plan.record
+        counts: dict[str, int] = {}
+        scores: dict[str, list[float]] = {}
+        detections = []
+        for slot in plan.slots:
+            for span in slot.spans:
+                counts[span.entity] = counts.get(span.entity, 0) + 1
+                scores.setdefault(span.entity, []).append(span.score)
+                detections.append({"path": slot.path, **span.to_json()})
+        summary = {
+            e: {"count": counts[e], "min_score": round(min(s), 4), "max_score": round(max(s), 4)}
+            for e, s in scores.items()
+        }
+        value = None if plan.body[0] is None else _dumps(plan.body[0])
+        key = _encode_key(plan.key[0], plan.key_is_json)
+        # Input headers are not copied: any of them may carry PII.
+        replay = () if record.replay_of is None else ((REPLAY_HEADER, record.replay_of.encode()),)
+        headers = (
+            *replay,
+            ("veilstream-tenant", plan.tenant.encode()),
+            ("veilstream-policy-version", plan.policy.version.encode()),
+            ("veilstream-mode", plan.mode.encode()),
+            ("veilstream-source", record.reference.encode()),
+            ("veilstream-entities", _dumps(summary)),
+        )
+        out = OutRecord(plan.route.output, key, value, headers, record.partition)
+        audit_body = {
+            "reference": record.reference,
+            "tenant": plan.tenant,
+            "output_topic": plan.route.output,
+            "policy_version": plan.policy.version,
+            "mode": plan.mode,
+            "entities": summary,
+            "detections": detections,
+            "masked": plan.body[0],
+        }
+        audit = OutRecord(
+            self.settings.audit_topic,
+            record.reference.encode(),
+            _dumps(audit_body),
+            (("veilstream-tenant", plan.tenant.encode()),),
+        )
+        return Masked(out, audit, counts)
+
+
+def _assign(plans: list[_Plan], found: list[list[Span]]) -> None:
+    it = iter(found)
+    for plan in plans:
+        for slot in plan.slots:
+            slot.spans = next(it)
+
+
+def _decode_key(raw: bytes | None, tenant: str) -> tuple[Any, bool]:
+    """A record key as JSON when it parses, else as text; undecodable keys are refused."""
+    if raw is None:
+        return None, False
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Reject("bad_key", "RecordError", tenant, "key is not UTF-8") from None
+    try:
+        return json.loads(text), True
+    except ValueError:
+        return text, False
+
+
+def _encode_key(key: Any, is_json: bool) -> bytes | None:
+    if key is None:
+        return None
+    return _dumps(key) if is_json else str(key).encode("utf-8")
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def transient(exc: BaseException) -> bool:
+    """Outages worth waiting out (the batch is retried), as opposed to a record that cannot be masked."""
+    return isinstance(exc, VaultUnavailableError | psycopg.OperationalError | PoolTimeout | OSError)
+
+
+__all__ = ["Masked", "Masker", "Outcome", "Rejected", "Route", "Tokens", "routes", "transient"]

@@ -1,0 +1,28 @@
+"""Prometheus metrics of the worker. Labels are topics, reasons, classes and stages: never values."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+RECORDS_IN = Counter("veilstream_records_in_total", "Records consumed", ["topic"])
+RECORDS_OUT = Counter("veilstream_records_out_total", "Masked records produced", ["topic"])
+DLQ = Counter("veilstream_dlq_total", "Records sent to the DLQ (raw content quarantined)", ["reason"])
+ENTITIES = Counter("veilstream_entities_total", "Entities masked", ["entity"])
+STAGE_SECONDS = Histogram(
+    "veilstream_stage_seconds",
+    "Time per batch in each stage",
+    ["stage"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+BATCH_SIZE = Histogram(
+    "veilstream_batch_records", "Records per batch", buckets=(1, 5, 10, 25, 50, 100, 200, 500, 1000, 5000)
+)
+LAG = Gauge("veilstream_consumer_lag", "Records behind the high watermark", ["topic", "partition"])
+RETRIES = Counter("veilstream_retries_total", "Batches retried after an outage", ["dependency"])
+UNMASK = Counter("veilstream_unmask_requests_total", "Unmask requests answered", ["outcome"])
+
+
+def serve(host: str, port: int) -> None:
+    """Expose /metrics on host:port (port 0: not at all)."""
+    if port:
+        start_http_server(port, addr=host)

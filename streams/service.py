@@ -1,0 +1,174 @@
+"""One batch, start to finish: mask, quarantine the rejects, produce, wait for every ack.
+
+The caller commits (acks) the batch's offsets only after `process` returns: every masked
+record, audit record and DLQ reference of the batch has then been acknowledged by the broker,
+and every rejected record's raw content is in the quarantine table. Outages of Postgres or of
+the broker are waited out with capped exponential back-off; nothing is dropped, nothing spins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+from streams import metrics
+from streams.dlq import dlq_record, quarantine_payload, quarantine_tenant
+from streams.kafka import InRecord, OutRecord
+from streams.masking import Masked, Masker, Outcome, Rejected, transient
+from streams.settings import WorkerSettings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: Produce errors that no retry can fix: the record is rejected (DLQ) instead.
+_PERMANENT = ("MessageSizeTooLargeError", "RecordTooLargeError", "InvalidTopicError")
+
+
+class Send(Protocol):
+    """Enqueue one record; the returned awaitable resolves when the broker acknowledges it."""
+
+    async def __call__(self, record: OutRecord) -> Awaitable[Any]: ...
+
+
+class Quarantine(Protocol):
+    async def quarantine(self, tenant: str, reference: str, reason: str, raw: bytes) -> None: ...
+
+
+class Backoff:
+    """Capped exponential back-off; `reset` after a success."""
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high, self.delay = low, high, low
+
+    async def wait(self, dependency: str, exc: BaseException) -> None:
+        metrics.RETRIES.labels(dependency).inc()
+        log.warning("%s unavailable (%s); retrying in %.1fs", dependency, type(exc).__name__, self.delay)
+        await asyncio.sleep(self.delay)
+        self.delay = min(self.high, self.delay * 2)
+
+    def reset(self) -> None:
+        self.delay = self.low
+
+
+class Delivery:
+    """Producing and quarantining with back-off: what every worker role needs."""
+
+    def __init__(self, settings: WorkerSettings, send: Send, vault: Quarantine) -> None:
+        self.settings = settings
+        self.send = send
+        self.vault = vault
+        self.backoff = Backoff(settings.backoff_min, settings.backoff_max)
+
+    async def until_done(
+        self, dependency: str, work: Callable[[], Awaitable[T]], *, retry_all: bool = False
+    ) -> T:
+        """Run `work` until it succeeds, backing off on outages; other errors raise unless `retry_all`."""
+        while True:
+            try:
+                result = await work()
+            except Exception as exc:
+                if not (retry_all or transient(exc)):
+                    raise
+                await self.backoff.wait(dependency, exc)
+                continue
+            self.backoff.reset()
+            return result
+
+    async def send_all(self, records: Sequence[OutRecord]) -> None:
+        """Produce `records` and wait for every ack, retrying the unacknowledged ones."""
+        pending = list(records)
+        while pending:
+            acks = [(r, await self.send(r)) for r in pending]
+            pending = []
+            error: BaseException | None = None
+            for record, ack in acks:
+                try:
+                    await ack
+                except Exception as exc:
+                    pending.append(record)
+                    error = exc
+            if error is not None:
+                await self.backoff.wait("broker", error)
+
+    async def reject(self, records: Sequence[InRecord], outcomes: Sequence[object]) -> None:
+        """For each `Rejected` outcome: quarantine the raw record, then publish its DLQ reference."""
+        for record, outcome in zip(records, outcomes, strict=True):
+            if not isinstance(outcome, Rejected):
+                continue
+            tenant = quarantine_tenant(outcome)
+            payload = quarantine_payload(record)
+            await self.until_done(
+                "vault",
+                lambda t=tenant, p=payload, r=record, o=outcome: self.vault.quarantine(  # type: ignore[misc]
+                    t, r.reference, o.reason, p
+                ),
+                retry_all=True,
+            )
+            await self.send_all([dlq_record(record, outcome, self.settings.dlq_topic)])
+            metrics.DLQ.labels(outcome.reason).inc()
+            log.warning(
+                "record rejected reference=%s reason=%s error=%s",
+                record.reference,
+                outcome.reason,
+                outcome.error_class,
+            )
+
+
+class MaskService:
+    """The masking role: one batch in, masked + audit records and DLQ references out."""
+
+    def __init__(self, masker: Masker, delivery: Delivery) -> None:
+        self.masker = masker
+        self.delivery = delivery
+
+    async def process(self, records: Sequence[InRecord]) -> list[Outcome]:
+        """Mask and deliver one batch; returns when all of it is safely somewhere."""
+        metrics.BATCH_SIZE.observe(len(records))
+        for record in records:
+            metrics.RECORDS_IN.labels(record.topic).inc()
+        outcomes = await self.delivery.until_done("vault", lambda: self.masker.mask_batch(records))
+        outcomes = await self._deliver(outcomes)
+        await self.delivery.reject(records, outcomes)
+        return outcomes
+
+    async def _deliver(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """Produce masked and audit records; a record the broker refuses for good is rejected instead."""
+        start = time.perf_counter()
+        pending = {i: o for i, o in enumerate(outcomes) if isinstance(o, Masked)}
+        final = list(outcomes)
+        send = self.delivery.send
+        while pending:
+            failed: dict[int, BaseException] = {}
+            waits = [(i, await send(m.record), await send(m.audit)) for i, m in pending.items()]
+            for i, *acks in waits:
+                for ack in acks:
+                    try:
+                        await ack
+                    except Exception as exc:
+                        failed.setdefault(i, exc)
+            for i in list(pending):
+                err = failed.get(i)
+                if err is None:
+                    _count(pending.pop(i))
+                elif type(err).__name__ in _PERMANENT:
+                    final[i] = Rejected("produce_failed", type(err).__name__, _tenant(pending.pop(i)))
+            if pending:
+                await self.delivery.backoff.wait("broker", next(iter(failed.values())))
+        metrics.STAGE_SECONDS.labels("produce").observe(time.perf_counter() - start)
+        return final
+
+
+def _count(masked: Masked) -> None:
+    metrics.RECORDS_OUT.labels(masked.record.topic).inc()
+    for entity, n in masked.entities.items():
+        metrics.ENTITIES.labels(entity).inc(n)
+
+
+def _tenant(masked: Masked) -> str | None:
+    for key, value in masked.record.headers:
+        if key == "veilstream-tenant":
+            return value.decode()
+    return None

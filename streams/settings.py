@@ -1,0 +1,98 @@
+"""Worker settings from `VEILSTREAM_*` environment variables (or a `.env` file).
+
+The vault's own settings (`VEILSTREAM_DATABASE_URL`, `VEILSTREAM_MASTER_KEY`, ...) live in
+`vault.settings.VaultSettings`; the worker reads both. Lists and maps in the environment are
+JSON: `VEILSTREAM_CDC_TABLES='["contacts","tickets"]'`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Role = Literal["mask", "unmask"]
+
+
+class WorkerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VEILSTREAM_", frozen=True, extra="ignore")
+
+    #: Kafka bootstrap servers, `kafka://host:port` or `host:port` (comma-separated for several).
+    broker_url: str = "kafka://127.0.0.1:9092"
+    #: faust app id: the consumer group of the masking worker (the unmask role appends `-unmask`).
+    app_id: str = "veilstream"
+    #: Tenant policy files (YAML or JSON). Tenants without one are refused (`unknown_tenant`).
+    policy_files: tuple[Path, ...] = ()
+    #: Also accept tenants whose policy was stored with `veilstream policy apply`.
+    policies_from_vault: bool = True
+    #: Tenant for records that name none (single-tenant deployments); unset: such records go to the DLQ.
+    default_tenant: str | None = None
+    #: Where the tenant comes from, first match wins: this header, this record field, this topic map.
+    tenant_header: str | None = "veilstream-tenant"
+    tenant_field: str | None = "tenant_id"
+    topic_tenants: dict[str, str] = Field(default_factory=dict)
+
+    #: CDC tables read from `crm.cdc.<table>` and written to `masked.crm.<table>`.
+    cdc_tables: tuple[str, ...] = ("contacts", "tickets")
+    cdc_prefix: str = "crm.cdc."
+    masked_cdc_prefix: str = "masked.crm."
+    messages_topic: str = "support.messages"
+    masked_messages_topic: str = "masked.support.messages"
+    audit_topic: str = "veilstream.audit"
+    dlq_topic: str = "veilstream.dlq"
+    unmask_requests_topic: str = "veilstream.unmask.requests"
+    unmask_replies_topic: str = "veilstream.unmask.replies"
+    #: Partitions of every topic `veilstream topics create` makes (inputs and outputs alike,
+    #: so a masked record keeps its input partition).
+    partitions: int = Field(default=4, ge=1, le=1024)
+    replication_factor: int = Field(default=1, ge=1)
+
+    #: Records per detection/vault batch, and the longest wait to fill one (seconds).
+    batch_size: int = Field(default=200, ge=1, le=10_000)
+    batch_within: float = Field(default=0.05, gt=0, le=10)
+    #: Only `at_least_once` is supported (replays are idempotent: tokens are deterministic).
+    processing_guarantee: Literal["at_least_once"] = "at_least_once"
+    #: Run the NER stage when flair is installed (`auto`), always (`on`, fail when missing) or never.
+    ner: Literal["auto", "on", "off"] = "auto"
+    #: Consumer session timeout (seconds); short values make group joins fast.
+    session_timeout: float = Field(default=10.0, gt=0)
+    #: Back-off bounds (seconds) while Postgres or the broker is unavailable.
+    backoff_min: float = Field(default=0.2, gt=0)
+    backoff_max: float = Field(default=10.0, gt=0)
+
+    #: Prometheus metrics endpoint of the worker (port 0 disables it).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9400, ge=0, le=65535)
+
+    def cdc_topic(self, table: str) -> str:
+        return f"{self.cdc_prefix}{table}"
+
+    def masked_cdc_topic(self, table: str) -> str:
+        return f"{self.masked_cdc_prefix}{table}"
+
+    def all_topics(self) -> list[str]:
+        """Every topic the worker reads or writes, inputs first."""
+        return [
+            *(self.cdc_topic(t) for t in self.cdc_tables),
+            self.messages_topic,
+            *(self.masked_cdc_topic(t) for t in self.cdc_tables),
+            self.masked_messages_topic,
+            self.audit_topic,
+            self.dlq_topic,
+            self.unmask_requests_topic,
+            self.unmask_replies_topic,
+        ]
+
+    def bootstrap_servers(self) -> list[str]:
+        """`broker_url` as aiokafka wants it: a list of `host:port`."""
+        out = []
+        for part in self.broker_url.split(","):
+            part = part.strip()
+            for scheme in ("kafka://", "tcp://", "aiokafka://"):
+                if part.startswith(scheme):
+                    part = part[len(scheme) :]
+            if part:
+                out.append(part)
+        return out

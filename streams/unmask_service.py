@@ -1,0 +1,112 @@
+"""The unmask worker's batch: requests in, policy-checked replies out, every request audited.
+
+Request (`veilstream.unmask.requests`, JSON):
+`{"request_id", "tenant", "principal", "policy_name", "purpose", "token_value"}`.
+Reply (`veilstream.unmask.replies`, keyed by request_id):
+`{"request_id", "value", "unresolved": [...]}` or `{"request_id", "error": {"code", "message"}}`.
+
+The principal is named, not authenticated by a secret: who may write to the request topic is
+the broker's ACL. The principal must exist, be enabled and be allowed by the named policy.
+Replies carry revealed values, so the reply topic must be as restricted as the vault itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from streams import metrics
+from streams.errors import RecordError
+from streams.kafka import InRecord, OutRecord
+from streams.masking import Rejected
+from streams.records import load_value
+from vault import audit, principals
+from vault.errors import PolicyRefusedError, UnknownPolicyError
+from vault.store import Vault
+from vault.unmask import unmask_texts
+
+log = logging.getLogger(__name__)
+
+_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
+
+
+class UnmaskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    request_id: str = Field(pattern=_ID)
+    tenant: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    principal: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+    policy_name: str = Field(min_length=1, max_length=128)
+    purpose: str | None = Field(default=None, max_length=128)
+    token_value: str = Field(max_length=1_000_000)
+
+
+class UnmaskService:
+    def __init__(self, vault: Vault, replies_topic: str) -> None:
+        self.vault = vault
+        self.replies_topic = replies_topic
+
+    async def answer(self, records: Sequence[InRecord]) -> list[OutRecord | Rejected]:
+        """A reply per record, or a rejection for records that are not requests at all."""
+        return [await self._one(r) for r in records]
+
+    async def _one(self, record: InRecord) -> OutRecord | Rejected:
+        try:
+            request = UnmaskRequest.model_validate(load_value(record.value or b"null"))
+        except RecordError as exc:
+            return Rejected(exc.reason, type(exc).__name__, detail=exc.detail)
+        except ValidationError as exc:
+            first = exc.errors(include_input=False, include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"]) or "(root)"
+            return Rejected("bad_schema", "RecordError", detail=f"field '{where}': {first['msg']}")
+        body: dict[str, Any] = {"request_id": request.request_id}
+        principal = await self._principal(request)
+        if principal is None:
+            body["error"] = {"code": "unknown_principal", "message": "no such enabled principal"}
+        else:
+            try:
+                results, _ = await unmask_texts(
+                    self.vault, principal, request.policy_name, [request.token_value], request.purpose
+                )
+                body["value"] = results[0].text
+                body["unresolved"] = list(results[0].unresolved)
+            except UnknownPolicyError as exc:
+                body["error"] = {"code": "unknown_policy", "message": str(exc)}
+            except PolicyRefusedError as exc:
+                body["error"] = {"code": "policy_refused", "message": str(exc)}
+        outcome = body["error"]["code"] if "error" in body else "ok"
+        metrics.UNMASK.labels(outcome).inc()
+        log.info("unmask tenant=%s policy=%s outcome=%s", request.tenant, request.policy_name, outcome)
+        return OutRecord(
+            self.replies_topic,
+            request.request_id.encode(),
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+            (("veilstream-tenant", request.tenant.encode()),),
+        )
+
+    async def _principal(self, request: UnmaskRequest) -> principals.Principal | None:
+        async with self.vault.pool.connection() as conn:
+            found = await principals.lookup(conn, request.tenant, request.principal)
+            if found is None and await _known_tenant(conn, request.tenant):
+                await audit.append(
+                    conn,
+                    audit.AuditRecord(
+                        request.tenant,
+                        "unmask",
+                        "refused: unknown principal",
+                        request.principal,
+                        request.policy_name,
+                        request.purpose,
+                        {"items": 1},
+                    ),
+                )
+        return found
+
+
+async def _known_tenant(conn: Any, tenant: str) -> bool:
+    cur = await conn.execute("SELECT 1 FROM audit_head WHERE tenant_id = %s", (tenant,))
+    return await cur.fetchone() is not None
