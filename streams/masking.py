@@ -345,7 +345,11 @@ class Masker:
             for e, s in scores.items()
         }
         value = None if plan.body[0] is None else _dumps(plan.body[0])
-        key = _encode_key(plan.key[0], plan.key_is_json)
+        key_masked = any(
+            s.spans for s in plan.slots if s.path == "key" or s.path.startswith(("key.", "key["))
+        )
+        # An untouched key keeps its exact bytes (and so its hash partition downstream).
+        key = _encode_key(plan.key[0], plan.key_is_json) if key_masked else record.key
         # Input headers are not copied: any of them may carry PII.
         replay = () if record.replay_of is None else ((REPLAY_HEADER, record.replay_of.encode()),)
         headers = (

@@ -68,7 +68,9 @@ def settings(**kw: Any) -> WorkerSettings:
 
 def masker(tokens: FakeTokens | None = None, detect: Any = None, **kw: Any) -> Masker:
     pipeline = default_pipeline()
-    return Masker(settings(**kw), detect or pipeline.detect_many, tokens or FakeTokens(), PolicyBook([POLICY]))
+    return Masker(
+        settings(**kw), detect or pipeline.detect_many, tokens or FakeTokens(), PolicyBook([POLICY])
+    )
 
 
 def cdc(after: dict[str, Any] | None, before: dict[str, Any] | None = None, wrapped: bool = False) -> bytes:
@@ -77,10 +79,17 @@ def cdc(after: dict[str, Any] | None, before: dict[str, Any] | None = None, wrap
     return json.dumps(body).encode()
 
 
-def record(value: bytes | None, *, topic: str = "crm.cdc.contacts", key: bytes | None = b'{"id":42}',
-           offset: int = 0, partition: int = 2, tenant: bytes | None = b"acme") -> InRecord:  # fmt: skip
+def record(
+    value: bytes | None,
+    *,
+    topic: str = "crm.cdc.contacts",
+    key: bytes | None = b'{"id":42}',
+    offset: int = 0,
+    partition: int = 2,
+    tenant: bytes | None = b"acme",
+) -> InRecord:
     headers = (("veilstream-tenant", tenant),) if tenant is not None else ()
-    return InRecord(topic, partition, offset, key, value, headers + (("x-trace", b"abc"),), 1_700_000_000_000)
+    return InRecord(topic, partition, offset, key, value, (*headers, ("x-trace", b"abc")), 1_700_000_000_000)
 
 
 def run(m: Masker, records: list[InRecord]) -> list[Any]:
@@ -198,7 +207,9 @@ def test_support_message_is_tokenized_or_redacted_per_channel() -> None:
 
 
 def test_message_metadata_strings_are_scanned() -> None:
-    (out,) = run(masker(), [record(message("hello", metadata={"from": EMAIL, "n": 3}), topic="support.messages")])
+    (out,) = run(
+        masker(), [record(message("hello", metadata={"from": EMAIL, "n": 3}), topic="support.messages")]
+    )
     meta = json.loads(out.record.value)["metadata"]
     assert meta["from"].startswith("<EMAIL_ADDRESS>") and meta["n"] == 3
 
@@ -236,7 +247,9 @@ def test_tenant_rules() -> None:
 
 
 def test_undecodable_key_and_unknown_topic_are_rejected() -> None:
-    bad_key, stray = run(masker(), [record(cdc(ROW), key=b"\xff\x00"), record(cdc(ROW), topic="crm.cdc.other")])
+    bad_key, stray = run(
+        masker(), [record(cdc(ROW), key=b"\xff\x00"), record(cdc(ROW), topic="crm.cdc.other")]
+    )
     assert isinstance(bad_key, Rejected) and bad_key.reason == "bad_key"
     assert isinstance(stray, Rejected) and stray.reason == "unknown_topic"
 
@@ -259,7 +272,9 @@ def test_a_detection_failure_rejects_only_its_record() -> None:
 
 def test_a_record_that_cannot_be_tokenized_is_rejected_alone() -> None:
     tokens = FakeTokens(poison="poison")
-    ok, bad = run(masker(tokens), [record(cdc(ROW)), record(cdc({**ROW, "notes": f"poison {EMAIL}"}), offset=1)])
+    ok, bad = run(
+        masker(tokens), [record(cdc(ROW)), record(cdc({**ROW, "notes": f"poison {EMAIL}"}), offset=1)]
+    )
     assert isinstance(ok, Masked)
     assert isinstance(bad, Rejected) and bad.reason == "tokenize_failed"
 

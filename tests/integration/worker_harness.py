@@ -1,0 +1,148 @@
+"""Running real workers against the session broker and Postgres: settings, processes, topic I/O."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
+
+from streams.settings import WorkerSettings
+from streams.topics import create_topics
+from vault.migrate import migrate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def unique_settings(bootstrap: str, **overrides: Any) -> WorkerSettings:
+    """Settings whose topics and consumer group no other test uses."""
+    uid = f"t{secrets.token_hex(4)}"
+    base: dict[str, Any] = {
+        "broker_url": bootstrap,
+        "app_id": f"vs-{uid}",
+        "cdc_tables": ("contacts", "tickets"),
+        "cdc_prefix": f"{uid}.crm.cdc.",
+        "masked_cdc_prefix": f"{uid}.masked.crm.",
+        "messages_topic": f"{uid}.support.messages",
+        "masked_messages_topic": f"{uid}.masked.support.messages",
+        "audit_topic": f"{uid}.veilstream.audit",
+        "dlq_topic": f"{uid}.veilstream.dlq",
+        "unmask_requests_topic": f"{uid}.veilstream.unmask.requests",
+        "unmask_replies_topic": f"{uid}.veilstream.unmask.replies",
+        "partitions": 2,
+        "session_timeout": 1.0,
+        "metrics_port": 0,
+        "ner": "off",
+        "batch_within": 0.01,
+        "backoff_min": 0.05,
+        "backoff_max": 0.5,
+    }
+    return WorkerSettings(**{**base, **overrides})
+
+
+def env_of(settings: WorkerSettings, database_url: str, master_key: str) -> dict[str, str]:
+    """The environment a worker process reads these settings from."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILSTREAM_")}
+    for name, value in settings.model_dump(mode="json").items():
+        if value is None:
+            continue
+        env[f"VEILSTREAM_{name.upper()}"] = value if isinstance(value, str) else json.dumps(value)
+    env["VEILSTREAM_DATABASE_URL"] = database_url
+    env["VEILSTREAM_MASTER_KEY"] = master_key
+    env["HF_HUB_OFFLINE"] = "1"
+    return env
+
+
+async def prepare(settings: WorkerSettings, database_url: str) -> None:
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        await migrate(conn)
+    status = await create_topics(settings)
+    assert all(s.startswith(("created", "exists")) for s in status.values()), status
+
+
+class WorkerProcess:
+    """`veilstream worker` in a child process; its log in a file for the canary scan."""
+
+    def __init__(self, env: dict[str, str], log: Path, role: str = "mask") -> None:
+        self.log = log
+        cmd = [sys.executable, "-c", "from streams.cli import main; main()", "worker", "--role", role]
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self, timeout: float = 30) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise
+        return self.proc.returncode
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+async def produce(
+    bootstrap: str,
+    records: Iterable[tuple[str, bytes | None, bytes | None, Sequence[tuple[str, bytes]]]],
+    **config: Any,
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **config)
+    await producer.start()
+    try:
+        futures = [
+            await producer.send(topic, value, key=key, headers=list(headers))
+            for topic, key, value, headers in records
+        ]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def consume(
+    bootstrap: str,
+    topics: Sequence[str],
+    done: Callable[[list[ConsumerRecord[bytes, bytes]]], bool],
+    timeout: float = 90.0,
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read `topics` from the start until `done(records)` or the timeout; returns what was read."""
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        fetch_max_bytes=64 << 20,
+        max_partition_fetch_bytes=16 << 20,
+    )
+    await consumer.start()
+    seen: list[ConsumerRecord[bytes, bytes]] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while not done(seen) and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                seen.extend(records)
+    finally:
+        await consumer.stop()
+    return seen
+
+
+def header(record: ConsumerRecord[bytes, bytes], name: str) -> bytes | None:
+    return next((v for k, v in record.headers if k == name), None)
