@@ -192,7 +192,10 @@ class Masker:
                     support_message_from(body)
                     row = body
             except RecordError as exc:
-                raise _Reject(exc.reason, type(exc).__name__, detail=exc.detail) from None
+                # Keep it under its tenant when the header or topic names a known one.
+                owner = self.resolver.resolve(record.topic, record.headers) or self.settings.default_tenant
+                known = owner if owner is not None and await self.policies.get(owner) else None
+                raise _Reject(exc.reason, type(exc).__name__, known, exc.detail) from None
         tenant = self.resolver.resolve(record.topic, record.headers, row) or self.settings.default_tenant
         if tenant is None:
             raise _Reject("no_tenant", "TenantError")

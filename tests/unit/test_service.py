@@ -1,0 +1,132 @@
+"""Delivery of a batch without servers: acks awaited, outages waited out, rejects quarantined first."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable
+from typing import Any
+
+from _stream_fakes import ROW, FakeTokens, cdc, masker, record
+
+from streams import metrics
+from streams.dlq import from_quarantine
+from streams.kafka import OutRecord
+from streams.masking import Masked, Rejected
+from streams.service import Delivery, MaskService
+from streams.settings import WorkerSettings
+from vault.errors import VaultUnavailableError
+
+
+class KafkaConnectionError(Exception):
+    """Named like aiokafka's: a broker outage."""
+
+
+class MessageSizeTooLargeError(Exception):
+    """Named like aiokafka's: a record no retry can deliver."""
+
+
+class FakeBroker:
+    """Records sends; fails the first `down` sends, and every send of a record whose value contains `huge`."""
+
+    def __init__(self, down: int = 0, huge: bytes | None = None) -> None:
+        self.down = down
+        self.huge = huge
+        self.acked: list[OutRecord] = []
+        self.events: list[str] = []
+
+    async def __call__(self, record: OutRecord) -> Awaitable[Any]:
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.down > 0:
+            self.down -= 1
+            fut.set_exception(KafkaConnectionError())
+        elif self.huge is not None and self.huge in (record.value or b""):
+            fut.set_exception(MessageSizeTooLargeError())
+        else:
+            self.acked.append(record)
+            self.events.append(f"produce:{record.topic}")
+            fut.set_result(None)
+        return fut
+
+
+class FakeQuarantine:
+    def __init__(self, broker: FakeBroker, fail: int = 0) -> None:
+        self.broker = broker
+        self.fail = fail
+        self.kept: dict[str, tuple[str, str, bytes]] = {}
+
+    async def quarantine(self, tenant: str, reference: str, reason: str, raw: bytes) -> None:
+        if self.fail > 0:
+            self.fail -= 1
+            raise VaultUnavailableError("down")
+        self.kept[reference] = (tenant, reason, raw)
+        self.broker.events.append(f"quarantine:{reference}")
+
+
+SETTINGS = WorkerSettings(cdc_tables=("contacts",), backoff_min=0.001, backoff_max=0.004)
+
+
+def service(broker: FakeBroker, vault: FakeQuarantine, tokens: FakeTokens | None = None) -> MaskService:
+    return MaskService(masker(tokens), Delivery(SETTINGS, broker, vault))
+
+
+def test_masked_and_audit_records_are_acked_and_rejects_go_to_quarantine_then_dlq() -> None:
+    broker = FakeBroker()
+    vault = FakeQuarantine(broker)
+    batch = [record(cdc(ROW)), record(b"{broken jane.roe@example.org", offset=1)]
+    outcomes = asyncio.run(service(broker, vault).process(batch))
+    assert isinstance(outcomes[0], Masked) and isinstance(outcomes[1], Rejected)
+    topics = [r.topic for r in broker.acked]
+    assert topics == ["masked.crm.contacts", "veilstream.audit", "veilstream.dlq"]
+    assert broker.events.index("quarantine:crm.cdc.contacts/2/1") < broker.events.index(
+        "produce:veilstream.dlq"
+    )
+    tenant, reason, raw = vault.kept["crm.cdc.contacts/2/1"]
+    assert (tenant, reason) == ("acme", "bad_json")  # the tenant header names a known tenant
+    assert b"jane.roe" in (from_quarantine(raw).value or b"")  # the raw record is kept (encrypted) ...
+    dlq = broker.acked[-1]
+    assert (
+        b"jane.roe" not in dlq.value and json.loads(dlq.value)["reason"] == "bad_json"
+    )  # ... never on a topic
+
+
+def test_a_broker_outage_is_waited_out_without_losing_or_rejecting_records() -> None:
+    broker = FakeBroker(down=5)
+    before = metrics.RETRIES.labels("broker")._value.get()
+    outcomes = asyncio.run(
+        service(broker, FakeQuarantine(broker)).process([record(cdc(ROW), offset=i) for i in range(3)])
+    )
+    assert all(isinstance(o, Masked) for o in outcomes)
+    assert sorted(r.topic for r in broker.acked).count("masked.crm.contacts") == 3
+    assert metrics.RETRIES.labels("broker")._value.get() > before
+
+
+def test_a_vault_outage_is_waited_out() -> None:
+    class Flaky(FakeTokens):
+        failures = 3
+
+        async def tokenize_texts(self, tenant: str, docs: Any, *, principal: str | None = None) -> list[str]:
+            if self.failures:
+                self.failures -= 1
+                raise VaultUnavailableError("down")
+            return await super().tokenize_texts(tenant, docs, principal=principal)
+
+    broker = FakeBroker()
+    vault = FakeQuarantine(broker, fail=2)
+    outcomes = asyncio.run(
+        service(broker, vault, Flaky()).process([record(cdc(ROW)), record(b"{", offset=1)])
+    )
+    assert isinstance(outcomes[0], Masked) and isinstance(outcomes[1], Rejected)
+    assert "crm.cdc.contacts/2/1" in vault.kept
+
+
+def test_a_record_the_broker_refuses_for_good_is_rejected_not_retried_forever() -> None:
+    broker = FakeBroker(huge=b"HUGE")
+    vault = FakeQuarantine(broker)
+    ok, too_big = asyncio.run(
+        service(broker, vault).process([record(cdc(ROW)), record(cdc({**ROW, "segment": "HUGE"}), offset=1)])
+    )
+    assert isinstance(ok, Masked)
+    assert isinstance(too_big, Rejected) and too_big.reason == "produce_failed"
+    assert too_big.error_class == "MessageSizeTooLargeError"
+    assert "crm.cdc.contacts/2/1" in vault.kept
