@@ -137,8 +137,9 @@ def build(
     vault_settings: VaultSettings,
     role: Role,
     detect: Detect | None = None,
+    runtime: Runtime | None = None,
 ) -> tuple[faust.App, Runtime]:
-    """The faust app of one role, with its agent, and the runtime the agent uses."""
+    """The faust app of one role, with its agent, and the runtime the agent uses (`runtime`: tests)."""
     app = faust_app(settings, role)
 
     async def send(record: OutRecord) -> Awaitable[Any]:
@@ -146,7 +147,7 @@ def build(
             record.topic, record.key, record.value, record.partition, None, list(record.headers)
         )
 
-    runtime = Runtime(settings, vault_settings, detect, send)
+    runtime = runtime or Runtime(settings, vault_settings, detect, send)
 
     def raw_topic(*names: str) -> Any:
         return app.topic(
@@ -170,7 +171,7 @@ def build(
             yield events, [in_record(e.message) for e in events]
 
     if role == "mask":
-        if detect is None:
+        if runtime.detect is None:
             raise ValueError("the mask role needs a detection function")
         topics = [settings.cdc_topic(t) for t in settings.cdc_tables] + [settings.messages_topic]
 
