@@ -51,7 +51,7 @@ class WorkerSettings(BaseSettings):
 
     #: Records per detection/vault batch, and the longest wait to fill one (seconds).
     batch_size: int = Field(default=200, ge=1, le=10_000)
-    batch_within: float = Field(default=0.05, gt=0, le=10)
+    batch_within: float = Field(default=0.005, gt=0, le=10)
     #: Only `at_least_once` is supported (replays are idempotent: tokens are deterministic).
     processing_guarantee: Literal["at_least_once"] = "at_least_once"
     #: Run the NER stage when flair is installed (`auto`), always (`on`, fail when missing) or never.

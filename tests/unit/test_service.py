@@ -130,3 +130,24 @@ def test_a_record_the_broker_refuses_for_good_is_rejected_not_retried_forever() 
     assert isinstance(too_big, Rejected) and too_big.reason == "produce_failed"
     assert too_big.error_class == "MessageSizeTooLargeError"
     assert "crm.cdc.contacts/2/1" in vault.kept
+
+
+def test_metrics_count_records_dlq_reasons_and_classes_and_hold_no_values() -> None:
+    from prometheus_client import REGISTRY, generate_latest
+
+    def value(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    before_in = value("veilstream_records_in_total", topic="crm.cdc.contacts")
+    before_out = value("veilstream_records_out_total", topic="masked.crm.contacts")
+    before_dlq = value("veilstream_dlq_total", reason="bad_utf8")
+    before_email = value("veilstream_entities_total", entity="EMAIL_ADDRESS")
+    broker = FakeBroker()
+    batch = [record(cdc(ROW)), record(b"\xff jane.roe@example.org", offset=1)]
+    asyncio.run(service(broker, FakeQuarantine(broker)).process(batch))
+    assert value("veilstream_records_in_total", topic="crm.cdc.contacts") == before_in + 2
+    assert value("veilstream_records_out_total", topic="masked.crm.contacts") == before_out + 1
+    assert value("veilstream_dlq_total", reason="bad_utf8") == before_dlq + 1
+    assert value("veilstream_entities_total", entity="EMAIL_ADDRESS") == before_email + 2
+    exposed = generate_latest(REGISTRY)
+    assert b"jane.roe" not in exposed and b"example.org" not in exposed and b"Jane Roe" not in exposed
