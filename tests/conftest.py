@@ -1,3 +1,3 @@
 """Shared test configuration. Server fixtures live in `tests/fix_*.py` plugins."""
 
-pytest_plugins = ["fix_pg"]
+pytest_plugins = ["fix_pg", "fix_kafka"]

@@ -11,6 +11,7 @@ Never a mock, never a skip for lack of Docker. One server per session; each test
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 import tempfile
@@ -28,20 +29,26 @@ from psycopg.conninfo import make_conninfo
 def _docker_answers() -> bool:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            import docker  # type: ignore[import-untyped]
-        except ImportError:
-            return False
-        try:
-            client = docker.from_env(timeout=3)
-        except Exception:  # docker.errors.DockerException and anything below it: no engine
-            return False
-        try:
-            return bool(client.ping())
-        except Exception:
-            return False
-        finally:
-            client.close()
+        answers = _ping_docker()
+        gc.collect()  # docker-py leaves a failed connect's socket to the GC: reap it while warnings are off
+    return answers
+
+
+def _ping_docker() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+    except ImportError:
+        return False
+    try:
+        client = docker.from_env(timeout=3)
+    except Exception:  # docker.errors.DockerException and anything below it: no engine
+        return False
+    try:
+        return bool(client.ping())
+    except Exception:
+        return False
+    finally:
+        client.close()
 
 
 def _from_testcontainers(stack: ExitStack) -> str:
