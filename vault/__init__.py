@@ -31,6 +31,6 @@ __all__ = [
     "UnknownPolicyError",
     "Vault",
     "VaultError",
-    "VaultUnavailableError",
     "VaultSettings",
+    "VaultUnavailableError",
 ]

@@ -198,7 +198,8 @@ class Vault:
         async with self.pool.connection() as conn:
             cur = await conn.execute(
                 "SELECT tenant_id, reference, reason, created_at, released_at FROM quarantine"
-                " WHERE (%(t)s::text IS NULL OR tenant_id = %(t)s) AND (%(r)s::text IS NULL OR reason = %(r)s)"
+                " WHERE (%(t)s::text IS NULL OR tenant_id = %(t)s)"
+                " AND (%(r)s::text IS NULL OR reason = %(r)s)"
                 " AND (%(all)s OR released_at IS NULL) ORDER BY id LIMIT %(n)s",
                 {"t": tenant, "r": reason, "all": released, "n": limit},
             )

@@ -6,6 +6,7 @@ import typer
 
 from streams.cli import demo as _demo
 from streams.cli import detect as _detect
+from streams.cli import dev_cmds as _dev
 from streams.cli import evaluate as _evaluate
 from streams.cli import vault_cmds as _vault
 from streams.cli import worker_cmds as _worker
@@ -23,6 +24,7 @@ app.command("demo")(_demo.demo)
 app.command("eval")(_evaluate.evaluate)
 _vault.register(app)
 _worker.register(app)
+_dev.register(app)
 
 
 def main() -> None:

@@ -280,7 +280,7 @@ def test_mask_rejects_an_unknown_mode(tmp_path: Path) -> None:
 
 
 def test_demo_prints_masked_samples() -> None:
-    result = _invoke("demo")
+    result = _invoke("demo", "--texts")
     assert result.exit_code == 0
     assert "<EMAIL_ADDRESS>" in result.stdout
     assert "<CREDIT_CARD>" in result.stdout

@@ -1,0 +1,344 @@
+"""The end-to-end demo on embedded servers: broker + Postgres from PyPI, both workers, real topics.
+
+1. start a Tansu broker and a Postgres (`streams.embedded`), migrate, store the demo policy,
+   create two principals and every topic;
+2. start `veilstream worker --role mask` and `--role unmask` as child processes;
+3. produce CRM change events (Faker, five locales) and support messages (en, es, fr, de, pt);
+4. read the masked topics and show raw vs masked;
+5. ask the unmask worker to reveal one message twice: as a principal the policy names, and as
+   one it does not;
+6. stop everything: workers (SIGTERM), broker, Postgres. No process is left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from faker import Faker
+
+from detectors import parse_policy
+from streams.embedded import EmbeddedStack, embedded_stack
+from streams.errors import StreamsError
+from streams.settings import WorkerSettings
+from streams.topics import create_topics
+
+TENANT = "acme"
+POLICY: dict[str, Any] = {
+    "tenant": TENANT,
+    "version": "demo-1",
+    "fields": {
+        "contacts.full_name": "PERSON",
+        "contacts.email": "EMAIL",
+        "contacts.phone": "PHONE",
+        "contacts.city": "LOCATION",
+        "contacts.notes": "detect",
+        "contacts.segment": "keep",
+        "tickets.body": "detect",
+        "tickets.status": "keep",
+    },
+    "channels": {"web_widget": "tokenize", "email": "tokenize", "messaging": "redact"},
+    "unmask_policies": [
+        {
+            "name": "email-send",
+            "classes": ["PERSON", "EMAIL"],
+            "principals": ["mailer"],
+            "purposes": ["email_send"],
+        }
+    ],
+}
+LOCALES = {"en": "en_US", "es": "es_ES", "fr": "fr_FR", "de": "de_DE", "pt": "pt_PT"}
+NOTES = {
+    "en": "Called from {phone} about a refund, send the invoice to {email}.",
+    "es": "Llamó desde el {phone} por un reembolso, enviar la factura a {email}.",
+    "fr": "A appelé du {phone} pour un remboursement, envoyer la facture à {email}.",
+    "de": "Rief von {phone} wegen einer Erstattung an, Rechnung an {email} senden.",
+    "pt": "Ligou do {phone} sobre um reembolso, enviar a fatura para {email}.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """One input and its masked output, for display."""
+
+    kind: str
+    lang: str
+    raw: str
+    masked: str
+    entities: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    rows: list[Shown]
+    allowed: dict[str, Any]
+    refused: dict[str, Any]
+    seconds: dict[str, float]
+    stages: str
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from streams.cli import main; main()", *args]
+
+
+def _env(settings: WorkerSettings, stack: EmbeddedStack, master_key: str, policy: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILSTREAM_")}
+    for name, value in settings.model_dump(mode="json").items():
+        if value is not None:
+            env[f"VEILSTREAM_{name.upper()}"] = value if isinstance(value, str) else json.dumps(value)
+    env.update(
+        VEILSTREAM_DATABASE_URL=stack.postgres.url,
+        VEILSTREAM_MASTER_KEY=master_key,
+        VEILSTREAM_POLICY_FILES=json.dumps([str(policy)]),
+        HF_HUB_OFFLINE="1",
+    )
+    return env
+
+
+@contextmanager
+def _worker(role: str, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") as out:
+        proc = subprocess.Popen(  # noqa: S603  # our own CLI, fixed arguments
+            _cli("worker", "--role", role), env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+
+def _contacts(fake_by_lang: dict[str, Faker]) -> list[tuple[str, dict[str, Any]]]:
+    rows = []
+    for i, (lang, fake) in enumerate(fake_by_lang.items(), start=1):
+        note = NOTES[lang].format(phone=fake.phone_number(), email=fake.free_email())
+        row = {
+            "id": i,
+            "tenant_id": TENANT,
+            "full_name": fake.name(),
+            "email": fake.email(),
+            "phone": fake.phone_number(),
+            "city": fake.city(),
+            "segment": "gold" if i % 2 else "silver",
+            "notes": note,
+        }
+        rows.append((lang, row))
+    return rows
+
+
+def _messages() -> list[dict[str, Any]]:
+    lines = resources.files("streams.samples").joinpath("crm_texts.jsonl").read_text("utf-8").splitlines()
+    channels = ["web_widget", "email", "messaging"]
+    out = []
+    for i, line in enumerate(lines):
+        sample = json.loads(line)
+        out.append(
+            {
+                "message_id": sample["id"],
+                "tenant_id": TENANT,
+                "channel": channels[i % len(channels)],
+                "conversation_id": f"conv-{i % 3}",
+                "text": sample["text"],
+                "lang": sample["lang"],
+            }
+        )
+    return out
+
+
+async def _setup_vault(url: str, master_key: str) -> None:
+    from vault import Vault, VaultSettings, policies, principals
+
+    settings = VaultSettings(database_url=url, master_key=master_key, toxicity="none")  # type: ignore[arg-type]
+    async with await Vault.open(settings, migrate_now=True) as vault, vault.pool.connection() as conn:
+        await policies.apply(conn, vault.keyring, parse_policy(POLICY))
+        await principals.create(conn, vault.keyring, TENANT, "mailer", ["unmask:email-send"])
+        await principals.create(conn, vault.keyring, TENANT, "intern", ["unmask:*"])
+
+
+async def _produce(bootstrap: str, records: Sequence[tuple[str, bytes | None, bytes]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        acks = [await producer.send(topic, value, key=key) for topic, key, value in records]
+        await asyncio.gather(*acks)
+    finally:
+        await producer.stop()
+
+
+async def _read(
+    bootstrap: str, topics: Sequence[str], want: Callable[[list[Any]], bool], timeout: float
+) -> list[Any]:
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    seen: list[Any] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while not want(seen):
+            if time.monotonic() > deadline:
+                raise StreamsError(f"the demo timed out after {timeout:g}s waiting for the workers")
+            for batch in (await consumer.getmany(timeout_ms=300)).values():
+                seen.extend(batch)
+    finally:
+        await consumer.stop()
+    return seen
+
+
+def _header(record: Any, name: str) -> str:
+    return next((v.decode() for k, v in record.headers if k == name), "")
+
+
+def run(
+    ner: str = "auto", timeout: float = 120.0, on_step: Callable[[str], None] = lambda _s: None
+) -> DemoResult:
+    """Run the whole demo; raise `StreamsError` when a step fails. Everything started is stopped."""
+    from vault.keys import generate_master_key
+
+    seconds: dict[str, float] = {}
+    start = time.monotonic()
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="veilstream-demo-")))
+        on_step("starting the embedded broker (Tansu) and Postgres")
+        servers = stack.enter_context(embedded_stack())
+        bootstrap = servers.broker.bootstrap
+        settings = WorkerSettings(
+            broker_url=bootstrap,
+            app_id="veilstream-demo",
+            partitions=2,
+            session_timeout=1.0,
+            metrics_port=0,
+            ner=ner,  # type: ignore[arg-type]
+            policies_from_vault=False,
+        )
+        master_key = generate_master_key()
+        policy = tmp / "acme.json"
+        policy.write_text(json.dumps(POLICY))
+        asyncio.run(_setup_vault(servers.postgres.url, master_key))
+        asyncio.run(create_topics(settings))
+        seconds["servers"] = time.monotonic() - start
+
+        on_step("starting the mask worker and the unmask worker")
+        env = _env(settings, servers, master_key, policy)
+        mask = stack.enter_context(_worker("mask", env, tmp / "mask.log"))
+        unmask = stack.enter_context(_worker("unmask", env, tmp / "unmask.log"))
+
+        fakes = {lang: Faker(loc) for lang, loc in LOCALES.items()}
+        for i, fake in enumerate(fakes.values()):
+            fake.seed_instance(20261123 + i)
+        contacts = _contacts(fakes)
+        messages = _messages()
+        records: list[tuple[str, bytes | None, bytes]] = []
+        for _lang, row in contacts:
+            event = {"before": None, "after": row, "op": "c", "source": {"table": "contacts", "db": "crm"}}
+            records.append(
+                (settings.cdc_topic("contacts"), json.dumps({"id": row["id"]}).encode(), _json(event))
+            )
+        for msg in messages:
+            records.append((settings.messages_topic, msg["conversation_id"].encode(), _json(msg)))
+        on_step(f"producing {len(contacts)} CRM change events and {len(messages)} support messages")
+        produced = time.monotonic()
+        asyncio.run(_produce(bootstrap, records))
+        outputs = [settings.masked_cdc_topic("contacts"), settings.masked_messages_topic]
+
+        def complete(seen: list[Any]) -> bool:
+            _check_alive(mask, tmp / "mask.log")
+            return len({_header(r, "veilstream-source") for r in seen}) >= len(records)
+
+        masked = asyncio.run(_read(bootstrap, outputs, complete, timeout))
+        seconds["first batch (incl. worker start)"] = time.monotonic() - produced
+
+        rows = _pair(contacts, messages, masked, settings)
+        texts = [r for r in masked if r.topic == settings.masked_messages_topic and b"</EMAIL>" in r.value]
+        target = next((r for r in texts if b"</PER>" in r.value), texts[0])
+        token_text = json.loads(target.value)["text"]
+        on_step("asking the unmask worker: once as `mailer` (allowed), once as `intern` (refused)")
+        requests = [
+            (settings.unmask_requests_topic, rid.encode(), _json(
+                {"request_id": rid, "tenant": TENANT, "principal": who, "policy_name": "email-send",
+                 "purpose": "email_send", "token_value": token_text}))
+            for rid, who in (("demo-allowed", "mailer"), ("demo-refused", "intern"))
+        ]  # fmt: skip
+        asyncio.run(_produce(bootstrap, requests))
+
+        def answered(seen: list[Any]) -> bool:
+            _check_alive(unmask, tmp / "unmask.log")
+            return len(seen) >= 2
+
+        replies = asyncio.run(_read(bootstrap, [settings.unmask_replies_topic], answered, timeout))
+        by_id = {r.key.decode(): json.loads(r.value) for r in replies}
+        with_ner = ner == "on" or (ner == "auto" and importlib.util.find_spec("flair") is not None)
+        stages = "patterns + custom" + (" + NER" if with_ner else "")
+        on_step("stopping the workers, the broker and Postgres")
+    seconds["total"] = time.monotonic() - start
+    return DemoResult(
+        rows, {"masked": token_text, **by_id["demo-allowed"]}, by_id["demo-refused"], seconds, stages
+    )
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode()
+
+
+def _check_alive(proc: subprocess.Popen[bytes], log: Path) -> None:
+    if proc.poll() is not None:
+        tail = " | ".join(log.read_text(errors="replace").strip().splitlines()[-3:])
+        raise StreamsError(f"a worker exited with code {proc.returncode}: {tail[-400:]}")
+
+
+def _pair(
+    contacts: list[tuple[str, dict[str, Any]]],
+    messages: list[dict[str, Any]],
+    masked: list[Any],
+    settings: WorkerSettings,
+) -> list[Shown]:
+    out_contacts = {
+        json.loads(r.key)["id"]: r for r in masked if r.topic == settings.masked_cdc_topic("contacts")
+    }
+    out_messages = {
+        json.loads(r.value)["message_id"]: r for r in masked if r.topic == settings.masked_messages_topic
+    }
+    rows = []
+    for lang, row in contacts:
+        record = out_contacts[row["id"]]
+        after = json.loads(record.value)["after"]
+        fields = ("full_name", "email", "phone", "city", "notes")
+        rows.append(
+            Shown(
+                "crm.cdc.contacts",
+                lang,
+                "\n".join(f"{f}: {row[f]}" for f in fields),
+                "\n".join(f"{f}: {after[f]}" for f in fields),
+                _entities(record),
+            )
+        )
+    for msg in messages:
+        record = out_messages[msg["message_id"]]
+        mode = _header(record, "veilstream-mode")
+        rows.append(
+            Shown(f"support.messages ({msg['channel']}: {mode})", msg["lang"], msg["text"],
+                  json.loads(record.value)["text"], _entities(record))
+        )  # fmt: skip
+    return rows
+
+
+def _entities(record: Any) -> str:
+    summary = json.loads(_header(record, "veilstream-entities") or "{}")
+    return ", ".join(f"{e} ×{v['count']}" for e, v in sorted(summary.items()))
