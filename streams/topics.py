@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
+from streams._logging import muted
 from streams.errors import StreamsError
 from streams.settings import WorkerSettings
 
@@ -29,18 +29,6 @@ CREATED = "created"
 EXISTS = "exists"
 
 _REQUEST_TIMEOUT_MS = 5_000
-
-
-@contextmanager
-def _quiet_aiokafka() -> Iterator[None]:
-    """Mute aiokafka's own error logs while connection failures are expected and retried."""
-    logger = logging.getLogger("aiokafka")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 def _servers(bootstrap: str | Sequence[str]) -> list[str]:
@@ -70,7 +58,7 @@ async def wait_for_broker(bootstrap: str | Sequence[str], timeout: float = 10.0)
     deadline = time.monotonic() + timeout
     delay = 0.05
     reason = "no answer"
-    with _quiet_aiokafka():
+    with muted("aiokafka"):
         while True:
             try:
                 admin = await asyncio.wait_for(_admin(servers), max(deadline - time.monotonic(), 0.1))
@@ -102,7 +90,7 @@ async def create_topics(settings: WorkerSettings, names: Sequence[str] | None = 
     wanted = list(dict.fromkeys(settings.all_topics() if names is None else names))
     servers = settings.bootstrap_servers()
     try:
-        with _quiet_aiokafka():
+        with muted("aiokafka"):
             admin = await _admin(servers)
     except KafkaError as exc:
         raise StreamsError(

@@ -5,16 +5,35 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 from detectors import DetectorsError, Pipeline, Policy, PolicyError, Stage, default_pipeline, load_policy
+
+if TYPE_CHECKING:
+    from pydantic_settings import BaseSettings
+
+S = TypeVar("S", bound="BaseSettings")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print `veilstream: message` on stderr and return the exit to raise."""
     typer.echo(f"veilstream: {message}", err=True)
     return typer.Exit(code)
+
+
+def load_settings(cls: type[S], **overrides: Any) -> S:
+    """`cls()` from `VEILSTREAM_*`; an invalid variable fails with its name (never its value)."""
+    from pydantic import ValidationError
+
+    try:
+        settings = cls()
+    except ValidationError as exc:
+        errors = exc.errors(include_input=False)
+        where = ", ".join("VEILSTREAM_" + ".".join(str(p) for p in e["loc"]).upper() for e in errors)
+        raise fail(f"invalid settings: {where}") from None
+    return settings.model_copy(update=overrides) if overrides else settings
 
 
 def policy_or_default(path: Path | None) -> Policy:

@@ -13,21 +13,17 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from streams.cli._common import fail
+from streams.cli._common import fail, load_settings
 
 if TYPE_CHECKING:
-    from pydantic_settings import BaseSettings
-
     from streams.embedded import EmbeddedStack
     from streams.settings import WorkerSettings
-
-S = TypeVar("S", bound="BaseSettings")
 
 PartitionsOpt = Annotated[
     int | None,
@@ -39,24 +35,10 @@ topics_app = typer.Typer(help="Kafka topics of the worker.", no_args_is_help=Tru
 dev_app = typer.Typer(help="A local development stack (embedded broker and Postgres).", no_args_is_help=True)
 
 
-def _load(settings_class: type[S]) -> S:
-    """Settings from the environment; invalid ones name their variables (never their values) and exit."""
-    from pydantic import ValidationError
-
-    try:
-        return settings_class()
-    except ValidationError as exc:
-        locs = (e["loc"] for e in exc.errors(include_input=False))
-        where = ", ".join("VEILSTREAM_" + ".".join(map(str, loc)).upper() for loc in locs)
-        raise fail(f"invalid settings: {where}") from None
-
-
 def _worker_settings(**overrides: Any) -> WorkerSettings:
     from streams.settings import WorkerSettings
 
-    settings = _load(WorkerSettings)
-    overrides = {k: v for k, v in overrides.items() if v is not None}
-    return settings.model_copy(update=overrides) if overrides else settings
+    return load_settings(WorkerSettings, **{k: v for k, v in overrides.items() if v is not None})
 
 
 def _topics_table(status: dict[str, str], err: bool = False) -> None:
@@ -154,7 +136,7 @@ def dev_up(partitions: PartitionsOpt = None) -> None:
     from vault.settings import VaultSettings
 
     _worker_settings()  # invalid settings fail before anything starts
-    vault = _load(VaultSettings)
+    vault = load_settings(VaultSettings)
     needs_key = vault.master_key is None and vault.master_key_file is None
     try:
         with _stop_signals(), embedded_stack() as stack:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from streams.cli._common import fail
+from streams.cli._common import fail, load_settings
 
 if TYPE_CHECKING:
     from vault import Vault, VaultSettings
@@ -43,19 +43,9 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 
 
 def _settings(**overrides: Any) -> VaultSettings:
-    from pydantic import ValidationError
-
     from vault import VaultSettings
 
-    try:
-        settings = VaultSettings()
-    except ValidationError as exc:
-        where = ", ".join(
-            "VEILSTREAM_" + ".".join(str(p) for p in e["loc"]).upper()
-            for e in exc.errors(include_input=False)
-        )
-        raise fail(f"invalid settings: {where}") from None
-    return settings.model_copy(update=overrides) if overrides else settings
+    return load_settings(VaultSettings, **overrides)
 
 
 def _run(work: Callable[[], Awaitable[T]]) -> T:

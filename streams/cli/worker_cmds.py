@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from streams.cli._common import build_pipeline, fail
+from streams.cli._common import build_pipeline, fail, load_settings
 
 if TYPE_CHECKING:
     from streams.settings import WorkerSettings
@@ -33,19 +33,9 @@ RefOpt = Annotated[
 
 
 def _worker_settings(**overrides: Any) -> WorkerSettings:
-    from pydantic import ValidationError
-
     from streams.settings import WorkerSettings
 
-    try:
-        settings = WorkerSettings()
-    except ValidationError as exc:
-        where = ", ".join(
-            "VEILSTREAM_" + ".".join(str(p) for p in e["loc"]).upper()
-            for e in exc.errors(include_input=False)
-        )
-        raise fail(f"invalid settings: {where}") from None
-    return settings.model_copy(update=overrides) if overrides else settings
+    return load_settings(WorkerSettings, **overrides)
 
 
 def worker(
