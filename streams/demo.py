@@ -97,9 +97,7 @@ def _cli(*args: str) -> list[str]:
 
 def _env(settings: WorkerSettings, stack: EmbeddedStack, master_key: str, policy: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VEILSTREAM_")}
-    for name, value in settings.model_dump(mode="json").items():
-        if value is not None:
-            env[f"VEILSTREAM_{name.upper()}"] = value if isinstance(value, str) else json.dumps(value)
+    env.update(settings.as_env())
     env.update(
         VEILSTREAM_DATABASE_URL=stack.postgres.url,
         VEILSTREAM_MASTER_KEY=master_key,

@@ -7,6 +7,7 @@ JSON: `VEILSTREAM_CDC_TABLES='["contacts","tickets"]'`.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -84,6 +85,14 @@ class WorkerSettings(BaseSettings):
             self.unmask_requests_topic,
             self.unmask_replies_topic,
         ]
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as `VEILSTREAM_*` variables (for a child process to read back)."""
+        out = {}
+        for name, value in self.model_dump(mode="json").items():
+            if value is not None:
+                out[f"VEILSTREAM_{name.upper()}"] = value if isinstance(value, str) else json.dumps(value)
+        return out
 
     def bootstrap_servers(self) -> list[str]:
         """`broker_url` as aiokafka wants it: a list of `host:port`."""

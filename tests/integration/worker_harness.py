@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import secrets
 import signal
@@ -54,10 +53,7 @@ def unique_settings(bootstrap: str, **overrides: Any) -> WorkerSettings:
 def env_of(settings: WorkerSettings, database_url: str, master_key: str) -> dict[str, str]:
     """The environment a worker process reads these settings from."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VEILSTREAM_")}
-    for name, value in settings.model_dump(mode="json").items():
-        if value is None:
-            continue
-        env[f"VEILSTREAM_{name.upper()}"] = value if isinstance(value, str) else json.dumps(value)
+    env.update(settings.as_env())
     env["VEILSTREAM_DATABASE_URL"] = database_url
     env["VEILSTREAM_MASTER_KEY"] = master_key
     env["HF_HUB_OFFLINE"] = "1"

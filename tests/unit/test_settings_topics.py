@@ -132,3 +132,12 @@ def test_dev_up_export_lines_are_shell_safe(master_key: bool) -> None:
     assert parsed["VEILSTREAM_BROKER_URL"] == "kafka://127.0.0.1:1"
     assert parsed["VEILSTREAM_DATABASE_URL"] == url
     assert ("VEILSTREAM_MASTER_KEY" in parsed) is master_key
+
+
+def test_settings_round_trip_through_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = WorkerSettings(
+        cdc_tables=("a", "b"), topic_tenants={"x": "acme"}, partitions=3, batch_within=0.2
+    )
+    for key, value in settings.as_env().items():
+        monkeypatch.setenv(key, value)
+    assert WorkerSettings() == settings
