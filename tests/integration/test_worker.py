@@ -165,6 +165,8 @@ def test_end_to_end_masks_keeps_keys_partitions_order_and_rejects_bad_input(
         inputs.ticket(i)
     for i in range(20):
         inputs.message(i, "messaging" if i % 4 == 0 else "web_widget")
+    tombstone = (settings.cdc_topic("contacts"), b'{"id": 3}', None, (("veilstream-tenant", b"acme"),))
+    inputs.records.append(tombstone)
     good = len(inputs.records)
     secret = "Jane Secretname jane.secret@example.org"  # noqa: S105  # a canary, not a password
     inputs._seed("jane.secret@example.org")
@@ -226,7 +228,9 @@ def test_end_to_end_masks_keeps_keys_partitions_order_and_rejects_bad_input(
     assert all((in_topic[r.topic], r.key) in input_keys for r in masked)
 
     # the masked records carry tokens or placeholders
-    contacts = [json.loads(r.value) for r in masked if r.topic == settings.masked_cdc_topic("contacts")]
+    out_contacts = [r for r in masked if r.topic == settings.masked_cdc_topic("contacts")]
+    assert [r.key for r in out_contacts if r.value is None] == [b'{"id": 3}']  # the tombstone passed through
+    contacts = [json.loads(r.value) for r in out_contacts if r.value is not None]
     assert all(
         c["after"]["email"].startswith("<EMAIL>") and c["after"]["full_name"].startswith("<PER>")
         for c in contacts
