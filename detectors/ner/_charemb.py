@@ -3,18 +3,30 @@
 flair's own `CharacterEmbeddings` runs its LSTM once per sentence and maps tokens
 back with Python loops; this one encodes the distinct words of a whole batch in
 one packed LSTM call and uses both directions' final states.
+
+At inference (gradients off) a word's vector is a function of the word alone, so the
+vectors of up to `CACHE_WORDS` distinct words are kept between calls: most tokens of a
+text (function words, punctuation, common names) were seen before, and the character
+LSTM then runs only on the new ones. The cache is dropped when the weights change
+(training steps, `load_state_dict`, a move to another device). A word's vector can differ
+in the last bits of float32 with the batch it was computed in (the LSTM's matrix products
+take other paths for other batch sizes): that was already so between batches, the spans
+do not change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from typing import Final
 
 import torch
 from flair.data import Sentence
 from flair.embeddings import TokenEmbeddings
-from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
+from torch.nn.utils.rnn import pack_padded_sequence
 
 PAD, UNK = 0, 1
+#: Most distinct words whose vectors are kept between inference calls (400 bytes each at 100 dims).
+CACHE_WORDS: Final = 32_768
 
 
 class BatchedCharEmbeddings(TokenEmbeddings):
@@ -30,6 +42,8 @@ class BatchedCharEmbeddings(TokenEmbeddings):
         self.char_embedding = torch.nn.Embedding(len(chars) + 2, char_dim, padding_idx=PAD)
         self.char_rnn = torch.nn.LSTM(char_dim, hidden, bidirectional=True, batch_first=True)
         self._length = 2 * hidden
+        self._cache: dict[str, torch.Tensor] = {}
+        self._cache_key: Hashable = None
         self.eval()
 
     @property
@@ -37,19 +51,55 @@ class BatchedCharEmbeddings(TokenEmbeddings):
         return self._length
 
     def encode(self, words: Sequence[str]) -> torch.Tensor:
-        """`[len(words), embedding_length]`, each distinct word encoded once."""
+        """`[len(words), embedding_length]`, each distinct word encoded once (or taken from the cache)."""
         distinct: dict[str, int] = {}
         rows = [distinct.setdefault(w, len(distinct)) for w in words]
-        ids = [torch.tensor([self.index.get(c, UNK) for c in w] or [UNK]) for w in distinct]
-        lengths = torch.tensor([len(t) for t in ids])
-        padded = pad_sequence(ids, batch_first=True, padding_value=PAD)
+        device = self.char_embedding.weight.device
+        index = torch.tensor(rows, device=device)
+        if torch.is_grad_enabled():  # training: no cache
+            return self._encode_distinct(list(distinct))[index]
+        cache = self._inference_cache()
+        known = [cache.get(w) for w in distinct]
+        missing = [w for w, v in zip(distinct, known, strict=True) if v is None]
+        if not missing:
+            return torch.stack([v for v in known if v is not None])[index]
+        fresh = self._encode_distinct(missing)
+        if len(missing) == len(distinct):
+            vectors = fresh
+        else:
+            new = iter(fresh)
+            vectors = torch.stack([v if v is not None else next(new) for v in known])
+        if len(cache) + len(missing) > CACHE_WORDS:
+            cache = self._cache = {}  # rebound, not cleared: a concurrent call keeps its own dict
+        cache.update(zip(missing, fresh, strict=True))
+        return vectors[index]
+
+    def clear_cache(self) -> None:
+        """Forget the vectors kept between calls (benchmarks measure a cold start with it)."""
+        self._cache = {}
+
+    def _inference_cache(self) -> dict[str, torch.Tensor]:
+        """The word cache, emptied first if the weights changed (in place or replaced) or moved."""
+        key = tuple((id(p), p._version, p.device) for p in self.parameters())
+        if key != self._cache_key:
+            self._cache = {}
+            self._cache_key = key
+        return self._cache
+
+    def _encode_distinct(self, words: Sequence[str]) -> torch.Tensor:
+        """`[len(words), embedding_length]` for distinct words, one packed LSTM call."""
+        index = self.index
+        ids = [[index.get(c, UNK) for c in w] or [UNK] for w in words]
+        longest = max(map(len, ids))
+        lengths = torch.tensor([len(i) for i in ids])
+        # one tensor for the batch, padded here (a tensor per word costs more than the LSTM on short texts)
+        padded = torch.tensor([i + [PAD] * (longest - len(i)) for i in ids])
         device = self.char_embedding.weight.device
         packed = pack_padded_sequence(
             self.char_embedding(padded.to(device)), lengths, batch_first=True, enforce_sorted=False
         )
         _, (hidden, _) = self.char_rnn(packed)
-        vectors = torch.cat([hidden[0], hidden[1]], dim=1)
-        return vectors[torch.tensor(rows, device=device)]
+        return torch.cat([hidden[0], hidden[1]], dim=1)
 
     def _add_embeddings_internal(self, sentences: list[Sentence]) -> list[Sentence]:
         words = [t.text for s in sentences for t in s.tokens]

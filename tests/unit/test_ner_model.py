@@ -11,6 +11,7 @@ import pytest
 
 from detectors import BatchStage, Document, Span, default_pipeline
 from detectors.ner import NerStage, _fast
+from detectors.ner._charemb import BatchedCharEmbeddings
 from detectors.ner._stage import SCORE_CAP
 from detectors.ner._tokens import tokenize
 from detectors.ner.training.corpus import generate
@@ -78,6 +79,42 @@ def test_fast_path_matches_flair_predict(stage: NerStage, monkeypatch: pytest.Mo
     assert [[(s.start, s.end, s.entity) for s in d] for d in fast] == [
         [(s.start, s.end, s.entity) for s in d] for d in slow
     ]
+
+
+def test_word_cache_keeps_vectors_and_spans(stage: NerStage) -> None:
+    import torch
+
+    embeddings = stage.load().embeddings
+    assert isinstance(embeddings, BatchedCharEmbeddings)
+    words = ["Ana", "Souza", "vive", "em", "Lisboa", ",", "Ana"]
+    embeddings.clear_cache()
+    with torch.inference_mode():
+        fresh = embeddings.encode(words)
+        cached = embeddings.encode(words)
+        mixed = embeddings.encode([*words, "Porto", "Müller"])  # some known, some new
+        alone = embeddings._encode_distinct(["Porto", "Müller"])
+    assert torch.equal(fresh, cached)
+    assert torch.equal(mixed[: len(words)], fresh)
+    assert torch.allclose(mixed[len(words) :], alone, atol=1e-5)
+    docs = [Document(e.text, e.lang) for e in generate(81, 4)]
+    warm = stage.detect_many(docs)
+    embeddings.clear_cache()
+    assert [_key(s) for s in stage.detect_many(docs)] == [_key(s) for s in warm]
+
+
+def test_word_cache_is_dropped_when_weights_change_and_unused_in_training() -> None:
+    import torch
+
+    embeddings = BatchedCharEmbeddings(list("abc"), char_dim=4, hidden=3)
+    with torch.no_grad():
+        before = embeddings.encode(["ab", "ca"])
+        embeddings.char_embedding.weight.add_(0.5)  # what an optimizer step does
+        after = embeddings.encode(["ab", "ca"])
+        assert not torch.equal(before, after)
+        assert torch.equal(after, embeddings._encode_distinct(["ab", "ca"]))
+    embeddings.train()
+    trained = embeddings.encode(["ab"])
+    assert trained.requires_grad
 
 
 def test_long_text_is_windowed_and_offsets_stay_in_range(stage: NerStage) -> None:
