@@ -3,7 +3,8 @@
     hash_n = SHA-256(hash_{n-1} ‖ int64_be(n) ‖ canonical JSON of record n)
 
 The hash is computed by Postgres in the same statement that locks the chain head, so
-concurrent writers serialize per tenant and a record costs one round trip. `verify`
+concurrent writers serialize per tenant and a record costs one round trip (none of its own
+when a statement that writes more carries it: `chain_ctes`). `verify`
 recomputes every link: an edited row breaks its own hash, a deleted row breaks the
 sequence and the next `prev_hash`, and a deleted tail no longer matches `audit_head`.
 """
@@ -21,17 +22,32 @@ import psycopg
 
 from vault.keys import genesis_hash
 
-_APPEND = """
-WITH prev AS (SELECT seq, hash FROM audit_head WHERE tenant_id = %(tenant)s FOR UPDATE),
-rec AS (SELECT seq + 1 AS seq, hash AS prev_hash,
-               sha256(hash || int8send(seq + 1) || convert_to(%(payload)s, 'UTF8')) AS hash FROM prev),
-ins AS (INSERT INTO audit_log (tenant_id, seq, at, principal, action, policy, purpose, counts, outcome,
-                               prev_hash, hash)
-        SELECT %(tenant)s, rec.seq, %(at)s, %(principal)s, %(action)s, %(policy)s, %(purpose)s,
-               %(counts)s, %(outcome)s, rec.prev_hash, rec.hash FROM rec)
-UPDATE audit_head h SET seq = rec.seq, hash = rec.hash FROM rec WHERE h.tenant_id = %(tenant)s
-RETURNING rec.seq
-"""
+
+def chain_ctes(after: str = "TRUE") -> str:
+    """The append as CTEs (`audit_prev` … `audit_upd`, which returns the new record's `seq`), for
+    a statement that writes more (parameters: `record_params`).
+
+    `after` is a condition evaluated before the chain head is locked: naming the statement's
+    other data-modifying CTEs there (`(SELECT count(*) FROM ins) >= 0`) runs them first, so the
+    head stays locked only from the end of those writes to the commit, as with a separate append.
+    """
+    return _CHAIN.replace("AFTER", after)
+
+
+_CHAIN = """audit_prev AS (SELECT seq, hash FROM audit_head WHERE tenant_id = %(tenant)s AND (AFTER)
+               FOR UPDATE),
+audit_rec AS (SELECT seq + 1 AS seq, hash AS prev_hash,
+                     sha256(hash || int8send(seq + 1) || convert_to(%(payload)s, 'UTF8')) AS hash
+              FROM audit_prev),
+audit_ins AS (INSERT INTO audit_log (tenant_id, seq, at, principal, action, policy, purpose, counts,
+                                     outcome, prev_hash, hash)
+              SELECT %(tenant)s, r.seq, %(at)s, %(principal)s, %(action)s, %(policy)s, %(purpose)s,
+                     %(counts)s, %(outcome)s, r.prev_hash, r.hash FROM audit_rec r),
+audit_upd AS (UPDATE audit_head h SET seq = r.seq, hash = r.hash FROM audit_rec r
+              WHERE h.tenant_id = %(tenant)s RETURNING r.seq)"""
+
+
+_APPEND = "WITH " + chain_ctes() + "\nSELECT seq FROM audit_upd"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,22 +91,24 @@ class AuditRecord:
         }
 
 
+def record_params(record: AuditRecord) -> dict[str, Any]:
+    """Parameters of `chain_ctes` for a record."""
+    return {
+        "tenant": record.tenant,
+        "payload": record.payload(),
+        "at": record.at,
+        "principal": record.principal,
+        "action": record.action,
+        "policy": record.policy,
+        "purpose": record.purpose,
+        "counts": json.dumps(dict(record.counts)),
+        "outcome": record.outcome,
+    }
+
+
 async def append(conn: psycopg.AsyncConnection[Any], record: AuditRecord) -> int:
     """Append a record to its tenant's chain (the tenant must exist). Returns its sequence number."""
-    cur = await conn.execute(
-        _APPEND,
-        {
-            "tenant": record.tenant,
-            "payload": record.payload(),
-            "at": record.at,
-            "principal": record.principal,
-            "action": record.action,
-            "policy": record.policy,
-            "purpose": record.purpose,
-            "counts": json.dumps(dict(record.counts)),
-            "outcome": record.outcome,
-        },
-    )
+    cur = await conn.execute(_APPEND, record_params(record))
     row = await cur.fetchone()
     if row is None:
         raise psycopg.DataError("audit chain head missing for tenant")

@@ -169,6 +169,16 @@ class TenantKeys:
             nonce, plaintext, aad
         ), self.current_version
 
+    def encrypt_many(self, items: Sequence[tuple[bytes, bytes]]) -> tuple[list[bytes], int]:
+        """`encrypt` for a batch of (plaintext, aad): one random nonce each, drawn in one call."""
+        aead = self.data_keys[self.current_version]
+        nonces = os.urandom(NONCE_BYTES * len(items))
+        out = []
+        for i, (plaintext, aad) in enumerate(items):
+            nonce = nonces[i * NONCE_BYTES : (i + 1) * NONCE_BYTES]
+            out.append(nonce + aead.encrypt(nonce, plaintext, aad))
+        return out, self.current_version
+
     def decrypt(self, ciphertext: bytes, version: int, aad: bytes) -> bytes:
         """Raise `VaultError` when the version is unknown or the ciphertext does not authenticate."""
         aead = self.data_keys.get(version)

@@ -31,6 +31,13 @@ class VaultSettings(BaseSettings):
     text_token_length: int = Field(default=12, ge=4, le=43)
     #: Length of `Numeric Token`s: 10^16 values.
     numeric_token_length: int = Field(default=16, ge=4, le=38)
+    #: `off`: mask batches (tokens and their audit record) commit without waiting for the WAL
+    #: flush, on a second pool of up to `pool_max_size` connections. A crash of the Postgres
+    #: server or its host can then lose the batches committed in the last ~3 × wal_writer_delay
+    #: (600 ms by default); their tokens no longer unmask until tokenized again (same token).
+    #: Nothing is corrupted and the audit chain stays valid; unmask, erasure and key changes
+    #: stay synchronous. The full trade-off: docs/performance.md, section Vault.
+    synchronous_commit: Literal["on", "off"] = "on"
     #: Entries of the in-process token cache per vault (0 disables it).
     token_cache_size: int = Field(default=100_000, ge=0)
     #: Region used to read phone numbers written without a country code.

@@ -38,12 +38,15 @@ class Vault:
         provider: KeyProvider,
         settings: VaultSettings,
         fmt: TokenFormat | None = None,
+        write_pool: AsyncConnectionPool[Any] | None = None,
     ) -> None:
         self.pool = pool
+        #: The mask path's pool: `pool` itself unless `synchronous_commit=off` gave it its own.
+        self.write_pool = write_pool or pool
         self.settings = settings
         self.keyring = Keyring(provider, pool)
         self.tokenizer = Tokenizer(
-            pool,
+            self.write_pool,
             self.keyring,
             fmt or TokenFormat(settings.text_token_length, settings.numeric_token_length),
             settings.token_cache_size,
@@ -77,9 +80,39 @@ class Vault:
             url, min_size=settings.pool_min_size, max_size=settings.pool_max_size, open=False, name="vault"
         )
         await pool.open(wait=True)
-        return cls(pool, provider, settings, fmt)
+        write_pool = None
+        opened: list[Vault] = []
+        if settings.synchronous_commit == "off":
+
+            async def configure(conn: psycopg.AsyncConnection[Any]) -> None:
+                await conn.set_autocommit(True)
+                await conn.execute("SET synchronous_commit = off")
+                await conn.set_autocommit(False)
+                # A server that crashed may have lost the last asynchronous commits, and every
+                # connection after a crash is new: the token cache must not outlive it.
+                for vault in opened:
+                    vault.tokenizer.cache.clear()
+
+            write_pool = AsyncConnectionPool(
+                url,
+                min_size=settings.pool_min_size,
+                max_size=settings.pool_max_size,
+                open=False,
+                name="vault-mask",
+                configure=configure,
+            )
+            try:
+                await write_pool.open(wait=True)
+            except BaseException:
+                await pool.close()
+                raise
+        vault = cls(pool, provider, settings, fmt, write_pool)
+        opened.append(vault)
+        return vault
 
     async def close(self) -> None:
+        if self.write_pool is not self.pool:
+            await self.write_pool.close()
         await self.pool.close()
 
     async def __aenter__(self) -> Self:

@@ -1,9 +1,13 @@
 """Turning values into tokens: the write path of the vault (never reveals anything).
 
-`Tokenizer.tokenize_many` costs one round trip per batch (plus one audit record): the batch
-goes to Postgres as arrays, `unnest` + `INSERT … ON CONFLICT DO NOTHING` stores new values,
-and the same statement reads back the tokens of values stored before. Values whose token
-was taken by another value (a collision) come back missing and are re-derived.
+`Tokenizer.tokenize_many` costs one round trip per batch in the common case: the cache
+misses go to Postgres as arrays in one statement (`_STORE_ONE`) that reads back the tokens of
+values stored before, inserts the others and appends the batch's audit record, atomically, as
+its own transaction. When that statement meets a conflict (a value inserted meanwhile by
+another writer, or a token taken by another value) it writes nothing, and the batch is done
+step by step in a transaction: `unnest` + `INSERT … ON CONFLICT DO NOTHING`, values whose token
+was taken come back missing and are re-derived, then the audit record. A batch served wholly
+by the cache writes its audit record alone (one statement too).
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ import hashlib
 import logging
 import os
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -24,47 +29,98 @@ from vault import audit
 from vault._retry import retrying
 from vault.errors import TokenSpaceExhaustedError
 from vault.keys import Keyring, TenantKeys, value_aad
-from vault.tokens import MAX_ATTEMPTS, TEXT, TokenFormat, derive, fingerprint, kind_of, normalize, tagged
+from vault.tokens import (
+    MAX_ATTEMPTS,
+    TEXT,
+    TokenFormat,
+    derive_prefix,
+    fingerprint_prefix,
+    keyed,
+    kind_of,
+    normalize,
+    tagged,
+    token_of,
+)
 
 log = logging.getLogger(__name__)
 
-_STORE = """
+# The batch as arrays; `n` numbers the values (1-based) so that rows come back as (n, token).
+_INPUT = """
 WITH input AS (
     SELECT * FROM unnest(%(cls)b::text[], %(kind)b::text[], %(fp)b::bytea[], %(tok)b::text[],
-                         %(ct)b::bytea[], %(subj)b::text[])
-        AS i(entity_class, token_kind, fingerprint, token_value, ciphertext, subject_id)
+                         %(ct)b::bytea[], %(subj)b::text[]) WITH ORDINALITY
+        AS i(entity_class, token_kind, fingerprint, token_value, ciphertext, subject_id, n)
 ), found AS (
-    -- one unique-index probe per value (LIMIT 1 keeps the planner from a join over the tenant)
-    SELECT i.entity_class, i.token_kind, i.fingerprint, x.token_value, x.id,
+    -- one unique-index probe per value (LIMIT 1 keeps the planner from a join over the tenant).
+    -- The tenant is an InitPlan, a value the planner cannot read: given the literal, it estimates
+    -- a tenant missing from its statistics (new, or small beside others) at one row and may probe
+    -- tokens_token on tenant_id alone, reading every row of the tenant for each value.
+    SELECT i.n, x.token_value, x.id,
            (x.last_seen < now() - interval '1 hour' OR (x.subject_id IS NULL AND i.subject_id IS NOT NULL))
                AS stale,
            i.subject_id
     FROM input i CROSS JOIN LATERAL (
         SELECT t.id, t.token_value, t.last_seen, t.subject_id FROM tokens t
-        WHERE t.tenant_id = %(tenant)s AND t.entity_class = i.entity_class AND t.token_kind = i.token_kind
-          AND t.fingerprint = i.fingerprint
+        WHERE t.tenant_id = (SELECT %(tenant)s::text) AND t.entity_class = i.entity_class
+          AND t.token_kind = i.token_kind AND t.fingerprint = i.fingerprint
         LIMIT 1) x
 ), ins AS (
     INSERT INTO tokens (tenant_id, entity_class, token_kind, fingerprint, token_value, ciphertext,
                         key_version, subject_id)
     SELECT %(tenant)s, entity_class, token_kind, fingerprint, token_value, ciphertext, %(kv)s, subject_id
     FROM input i
-    WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.fingerprint = i.fingerprint
-                      AND f.entity_class = i.entity_class AND f.token_kind = i.token_kind)
+    WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.n = i.n)
     ORDER BY fingerprint  -- one lock order for every writer: concurrent batches cannot deadlock
-    ON CONFLICT DO NOTHING
-    RETURNING entity_class, token_kind, fingerprint, token_value
-)
-SELECT entity_class, token_kind, fingerprint, token_value, NULL::bigint, NULL::text FROM ins
-UNION ALL
-SELECT entity_class, token_kind, fingerprint, token_value, CASE WHEN stale THEN id END, subject_id FROM found
 """
+_FOUND = "SELECT n, token_value, CASE WHEN stale THEN id END, subject_id FROM found"
+
+#: The whole batch in one statement, run outside a transaction block (it is its own transaction:
+#: no BEGIN and no COMMIT round trip): a plain INSERT of the values not found, the `last_seen` /
+#: subject refresh of the stale ones, and the batch's audit record, all or nothing. Every value
+#: not returned was inserted with the token sent. A value inserted meanwhile by another writer,
+#: or a token already taken (collision), raises a unique violation instead, and nothing is
+#: written: `Tokenizer._resolve` then does it step by step in a transaction. (A plain INSERT also
+#: skips speculative insertion, what ON CONFLICT needs: about a third of the statement's time.)
+#: The audit chain head is locked only once the tokens are written (`audit.chain_ctes`); the
+#: first row's division fails the statement if the head is missing, as `audit.append` would.
+_STORE_ONE = (
+    _INPUT  # noqa: S608  # constant fragments, no input
+    + """    RETURNING 1
+), touch AS (
+    UPDATE tokens t SET last_seen = now(), subject_id = coalesce(t.subject_id, f.subject_id)
+    FROM found f WHERE f.stale AND t.id = f.id
+    RETURNING 1
+),
+"""
+    + audit.chain_ctes("(SELECT count(*) FROM ins) + (SELECT count(*) FROM touch) >= 0")
+    + """
+SELECT 0::bigint, (1 / (SELECT count(*) FROM audit_upd))::text
+UNION ALL
+SELECT n, token_value FROM found"""
+)
+
+#: `ON CONFLICT DO NOTHING`: values whose insert conflicted come back missing (taken tokens are
+#: re-derived; values inserted meanwhile by another writer are found by the next attempt).
+_STORE = (
+    _INPUT
+    + """    ON CONFLICT DO NOTHING
+    RETURNING entity_class, token_kind, fingerprint
+)
+SELECT i.n, i.token_value, NULL::bigint, NULL::text
+FROM ins JOIN input i USING (entity_class, token_kind, fingerprint)
+UNION ALL
+"""
+    + _FOUND
+)
 
 #: Refresh `last_seen` (at most hourly) and attach a subject to values first seen without one.
 _TOUCH = """
 UPDATE tokens t SET last_seen = now(), subject_id = coalesce(t.subject_id, u.subject_id)
 FROM unnest(%s::bigint[], %s::text[]) AS u(id, subject_id) WHERE t.id = u.id
 """
+
+#: Bounds of the small memos below (raw class and kind names; cache-key prefixes).
+_MEMO_MAX = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,31 +143,65 @@ def as_request(item: Item) -> TokenRequest:
     return TokenRequest(entities.canonical(entity), value, kind_of(rest[0]) if rest else TEXT)
 
 
-@dataclass(slots=True)
 class _Pending:
-    entity: str
-    kind: str
-    fp: bytes
-    normalized: str
-    subject: str | None
-    indices: list[int] = field(default_factory=list)
-    cache_keys: list[bytes] = field(default_factory=list)
+    """A distinct value (class, kind, fingerprint) of a batch, and where it goes in the output."""
+
+    __slots__ = ("cache_keys", "entity", "fp", "indices", "kind", "normalized", "subject")
+
+    def __init__(self, entity: str, kind: str, fp: bytes, normalized: str, subject: str | None) -> None:
+        self.entity = entity
+        self.kind = kind
+        self.fp = fp
+        self.normalized = normalized
+        self.subject = subject
+        self.indices: list[int] = []
+        self.cache_keys: list[bytes] = []
+
+
+def _feed(h: Any, part: str) -> None:
+    data = part.encode()
+    h.update(len(data).to_bytes(8, "big"))
+    h.update(data)
 
 
 class TokenCache:
     """Bounded LRU of tokens, keyed by a keyed hash of (tenant, class, kind, subject, value).
 
-    The key is a BLAKE2b MAC under a per-process random key: the cache holds no values.
+    The key is a BLAKE2b MAC under a per-process random key: the cache holds no values. Fields
+    are length-prefixed, so no two different requests share a key.
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._key = os.urandom(32)
         self._items: OrderedDict[bytes, str] = OrderedDict()
+        #: Bumped by `clear`.
+        self.epoch = 0
+        # MAC states already fed with a (tenant, class, kind, subject): a key costs one copy.
+        self._prefixes: dict[tuple[str, str, str, str | None], Any] = {}
+
+    def prefix(self, tenant: str, entity: str, kind: str, subject: str | None) -> Any:
+        """The MAC state for everything but the value (copy it, feed the value, digest)."""
+        memo = (tenant, entity, kind, subject)
+        h = self._prefixes.get(memo)
+        if h is None:
+            h = hashlib.blake2b(key=self._key, digest_size=16)
+            for part in (tenant, entity, kind):
+                _feed(h, part)
+            if subject is None:
+                h.update(b"\x00")
+            else:
+                h.update(b"\x01")
+                _feed(h, subject)
+            if len(self._prefixes) >= _MEMO_MAX:
+                self._prefixes.clear()
+            self._prefixes[memo] = h
+        return h
 
     def key(self, tenant: str, req: TokenRequest) -> bytes:
-        parts = (tenant, req.entity, req.kind, req.subject or "", req.value)
-        return hashlib.blake2b("\x00".join(parts).encode(), key=self._key, digest_size=16).digest()
+        h = self.prefix(tenant, req.entity, req.kind, req.subject).copy()
+        h.update(req.value.encode())
+        return bytes(h.digest())
 
     def get(self, key: bytes) -> str | None:
         token = self._items.get(key)
@@ -125,6 +215,11 @@ class TokenCache:
         self._items[key] = token
         if len(self._items) > self.size:
             self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every token; a batch that looked the cache up before this puts nothing back."""
+        self._items.clear()
+        self.epoch += 1
 
     def __len__(self) -> int:
         return len(self._items)
@@ -144,57 +239,121 @@ class Tokenizer:
         self.fmt = fmt or TokenFormat()
         self.cache = TokenCache(cache_size)
         self.phone_region = phone_region
+        self._names: dict[tuple[str, str], tuple[str, str]] = {}
 
     async def tokenize(self, tenant: str, entity: str, value: str, kind: str = TEXT) -> str:
         return (await self.tokenize_many(tenant, [TokenRequest(entity, value, kind)]))[0]
+
+    def _canonical(self, entity: str, kind: str) -> tuple[str, str]:
+        """`entities.canonical` and `kind_of`, memoized (raises `VaultError` on an unknown kind)."""
+        names = self._names.get((entity, kind))
+        if names is None:
+            names = (entities.canonical(entity), kind_of(kind))
+            if len(self._names) >= _MEMO_MAX:
+                self._names.clear()
+            self._names[(entity, kind)] = names
+        return names
 
     async def tokenize_many(
         self, tenant: str, items: Sequence[Item], *, principal: str | None = None
     ) -> list[str]:
         """Tokens for `items`, in order; one audit record for the batch."""
-        requests = [as_request(i) for i in items]
+        requests: list[tuple[str, str, str | None, str]] = []
+        counts: dict[str, int] = {}
+        for item in items:  # canonical names first: an unknown kind writes nothing
+            if isinstance(item, TokenRequest):
+                entity, kind = self._canonical(item.entity, item.kind)
+                requests.append((entity, kind, item.subject, item.value))
+            else:
+                entity, kind = self._canonical(item[0], item[2] if len(item) > 2 else TEXT)
+                requests.append((entity, kind, None, item[1]))
+            counts[entity] = counts.get(entity, 0) + 1
 
         async def attempt() -> list[str]:
-            puts: list[tuple[bytes, str]] = []
-            keys = await self.keyring.get(tenant)
+            keys = await self.keyring.get(tenant)  # before taking a connection: it may need one
+            cache = self.cache
             async with self.pool.connection() as conn:
-                tokens = await self._tokenize(conn, keys, tenant, requests, principal, puts)
+                # The cache is read with a connection in hand: when a new connection empties it
+                # (`synchronous_commit=off`, see `Vault.open`), no batch still serves what it held.
+                epoch = cache.epoch
+                out, misses = _lookup(cache, tenant, requests)
+                record = audit.AuditRecord(
+                    tenant,
+                    "mask",
+                    "ok",
+                    principal,
+                    counts={"classes": counts, "cached": len(out) - len(misses)},
+                )
+                if not misses:
+                    # Nothing to store: the audit record is the whole transaction, one statement.
+                    async with _autocommit(conn):
+                        await audit.append(conn, record)
+                    return [t for t in out if t is not None]
+                pending = self._pending(keys, misses)
+                params = self._params(keys, tenant, pending, 0)
+                tokens = await self._store_one(conn, params, record)
+                if tokens is None:
+                    tokens = await self._resolve(conn, keys, tenant, pending, params)
+                    await audit.append(conn, record)
             # Only after the commit: a rolled-back token must never be served from the cache.
-            for cache_key, token in puts:
-                self.cache.put(cache_key, token)
-            return tokens
+            put = cache.put if cache.epoch == epoch else None
+            for item, token in zip(pending, tokens, strict=True):
+                for index, cache_key in zip(item.indices, item.cache_keys, strict=True):
+                    out[index] = token
+                    if put is not None:
+                        put(cache_key, token)
+            return [t for t in out if t is not None]
 
         return await retrying(self.pool, attempt, f"tokenize tenant={tenant}")
 
-    async def _tokenize(
+    async def _store_one(
+        self, conn: psycopg.AsyncConnection[Any], params: dict[str, Any], record: audit.AuditRecord
+    ) -> list[str] | None:
+        """`_STORE_ONE`: the tokens, or None when it wrote nothing (conflict, missing chain head)."""
+        async with _autocommit(conn):
+            try:
+                cur = await conn.execute(_STORE_ONE, params | audit.record_params(record))
+            except (psycopg.errors.UniqueViolation, psycopg.errors.DivisionByZero) as exc:
+                log.debug(
+                    "tokenize tenant=%s: one-statement path refused (%s)", record.tenant, type(exc).__name__
+                )
+                return None
+            rows = await cur.fetchall()
+        found = {int(n): str(token) for n, token in rows if n}
+        return [found.get(n, token) for n, token in enumerate(params["tok"], 1)]
+
+    def _pending(
+        self, keys: TenantKeys, misses: list[tuple[int, str, str, str | None, str, bytes]]
+    ) -> list[_Pending]:
+        """The distinct values among the cache misses (the first one's subject is kept)."""
+        pending: dict[tuple[str, str, bytes], _Pending] = {}
+        region, mac = self.phone_region, keyed(keys.fingerprint_key)
+        prefixes: dict[str, bytes] = {}
+        for index, entity, kind, subject, value, cache_key in misses:
+            norm = normalize(entity, value, region)
+            prefix = prefixes.get(entity)
+            if prefix is None:
+                prefix = prefixes[entity] = fingerprint_prefix(entity)
+            fp = mac(prefix + norm.encode())  # = fingerprint(key, entity, norm)
+            item = pending.get((entity, kind, fp))
+            if item is None:
+                item = pending[(entity, kind, fp)] = _Pending(entity, kind, fp, norm, subject)
+            item.indices.append(index)
+            item.cache_keys.append(cache_key)
+        return list(pending.values())
+
+    async def _resolve(
         self,
         conn: psycopg.AsyncConnection[Any],
         keys: TenantKeys,
         tenant: str,
-        requests: list[TokenRequest],
-        principal: str | None,
-        puts: list[tuple[bytes, str]],
+        items: list[_Pending],
+        params: dict[str, Any],
     ) -> list[str]:
-        out: list[str | None] = [None] * len(requests)
-        pending: dict[tuple[str, str, bytes], _Pending] = {}
-        hits = 0
-        for index, req in enumerate(requests):
-            cache_key = self.cache.key(tenant, req)
-            token = self.cache.get(cache_key)
-            if token is not None:
-                out[index] = token
-                hits += 1
-                continue
-            norm = normalize(req.entity, req.value, self.phone_region)
-            fp = fingerprint(keys.fingerprint_key, req.entity, norm)
-            item = pending.get((req.entity, req.kind, fp))
-            if item is None:
-                item = pending[(req.entity, req.kind, fp)] = _Pending(
-                    req.entity, req.kind, fp, norm, req.subject
-                )
-            item.indices.append(index)
-            item.cache_keys.append(cache_key)
-        todo = list(pending.values())
+        """The stored token of each item, inserting those not stored yet, re-deriving the tokens
+        taken by other values (in the open transaction). `params`: the items' attempt 0."""
+        resolved: list[str | None] = [None] * len(items)
+        todo = list(range(len(items)))
         attempt = 0
         while todo:
             if attempt >= MAX_ATTEMPTS:
@@ -202,62 +361,49 @@ class Tokenizer:
                     f"tenant {tenant}: no free token after {MAX_ATTEMPTS} derivations;"
                     " the token length is too short"
                 )
-            found = await self._store(conn, keys, tenant, todo, attempt)
+            if attempt:
+                params = self._params(keys, tenant, [items[i] for i in todo], attempt)
+            cur = await conn.execute(_STORE, params)
+            rows = await cur.fetchall()
+            stale = [(row_id, subject) for _, _, row_id, subject in rows if row_id is not None]
+            if stale:
+                await conn.execute(_TOUCH, ([r for r, _ in stale], [s for _, s in stale]))
+            found = {int(n): str(token) for n, token, _, _ in rows}
             missing = []
-            for item in todo:
-                token = found.get((item.entity, item.kind, item.fp))
+            for n, i in enumerate(todo, 1):
+                token = found.get(n)
                 if token is None:
-                    missing.append(item)
-                    continue
-                for index, cache_key in zip(item.indices, item.cache_keys, strict=True):
-                    out[index] = token
-                    puts.append((cache_key, token))
+                    missing.append(i)
+                else:
+                    resolved[i] = token
             if missing:
                 log.info(
                     "token re-derivation tenant=%s count=%d attempt=%d", tenant, len(missing), attempt + 1
                 )
             todo, attempt = missing, attempt + 1
-        counts: dict[str, int] = {}
-        for req in requests:
-            counts[req.entity] = counts.get(req.entity, 0) + 1
-        await audit.append(
-            conn,
-            audit.AuditRecord(tenant, "mask", "ok", principal, counts={"classes": counts, "cached": hits}),
-        )
-        return [t for t in out if t is not None]
+        return [t for t in resolved if t is not None]
 
-    async def _store(
-        self,
-        conn: psycopg.AsyncConnection[Any],
-        keys: TenantKeys,
-        tenant: str,
-        items: list[_Pending],
-        attempt: int,
-    ) -> dict[tuple[str, str, bytes], str]:
-        tokens = [derive(keys.fingerprint_key, i.fp, i.kind, attempt, self.fmt, i.normalized) for i in items]
-        cts = []
-        version = keys.current_version
-        for item, token in zip(items, tokens, strict=True):
-            ct, version = keys.encrypt(item.normalized.encode(), value_aad(tenant, item.entity, token))
-            cts.append(ct)
-        cur = await conn.execute(
-            _STORE,
-            {
-                "tenant": tenant,
-                "kv": version,
-                "cls": [i.entity for i in items],
-                "kind": [i.kind for i in items],
-                "fp": [i.fp for i in items],
-                "tok": tokens,
-                "ct": cts,
-                "subj": [i.subject for i in items],
-            },
+    def _params(self, keys: TenantKeys, tenant: str, items: list[_Pending], attempt: int) -> dict[str, Any]:
+        mac, fmt = keyed(keys.fingerprint_key), self.fmt
+        prefixes = {kind: derive_prefix(kind, attempt) for kind in {i.kind for i in items}}
+        # = derive(key, fp, kind, attempt, fmt, normalized)
+        tokens = [token_of(mac(prefixes[i.kind] + i.fp), i.kind, fmt, i.normalized) for i in items]
+        cts, version = keys.encrypt_many(
+            [
+                (item.normalized.encode(), value_aad(tenant, item.entity, token))
+                for item, token in zip(items, tokens, strict=True)
+            ]
         )
-        rows = await cur.fetchall()
-        stale = [(row_id, subject) for *_, row_id, subject in rows if row_id is not None]
-        if stale:
-            await conn.execute(_TOUCH, ([r for r, _ in stale], [s for _, s in stale]))
-        return {(str(c), str(k), bytes(f)): str(t) for c, k, f, t, _, _ in rows}
+        return {
+            "tenant": tenant,
+            "kv": version,
+            "cls": [i.entity for i in items],
+            "kind": [i.kind for i in items],
+            "fp": [i.fp for i in items],
+            "tok": tokens,
+            "ct": cts,
+            "subj": [i.subject for i in items],
+        }
 
     async def tokenize_texts(
         self,
@@ -282,3 +428,35 @@ class Tokenizer:
         return [
             apply_spans(text, spans, lambda s, _v: tagged(s.entity, next(tokens))) for text, spans in docs
         ]
+
+
+def _lookup(
+    cache: TokenCache, tenant: str, requests: list[tuple[str, str, str | None, str]]
+) -> tuple[list[str | None], list[tuple[int, str, str, str | None, str, bytes]]]:
+    """Cached tokens in place (None elsewhere), and the misses with their cache keys."""
+    out: list[str | None] = [None] * len(requests)
+    misses: list[tuple[int, str, str, str | None, str, bytes]] = []
+    prefix, get = cache.prefix, cache.get
+    for index, (entity, kind, subject, value) in enumerate(requests):
+        h = prefix(tenant, entity, kind, subject).copy()
+        h.update(value.encode())
+        cache_key = h.digest()
+        token = get(cache_key)
+        if token is None:
+            misses.append((index, entity, kind, subject, value, cache_key))
+        else:
+            out[index] = token
+    return out, misses
+
+
+@asynccontextmanager
+async def _autocommit(conn: psycopg.AsyncConnection[Any]) -> AsyncIterator[None]:
+    """Run single statements in autocommit mode (each its own transaction: no BEGIN, no COMMIT
+    round trip), then give the connection back to the pool as it came."""
+    await conn.set_autocommit(True)
+    try:
+        yield
+    finally:
+        # A broken connection is discarded by the pool whatever its mode.
+        if conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            await conn.set_autocommit(False)

@@ -186,3 +186,81 @@ def test_write_paths_do_not_import_detokenize() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@given(key=st.binary(max_size=100), msg=st.binary(max_size=200))
+def test_prepared_hmac_is_hmac_sha256(key: bytes, msg: bytes) -> None:
+    import hashlib
+    import hmac
+
+    from vault.tokens import HmacSha256
+
+    assert HmacSha256(key)(msg) == hmac.digest(key, msg, hashlib.sha256)
+
+
+@given(fp=st.binary(min_size=32, max_size=32), attempt=st.integers(0, 63))
+def test_hoisted_derivation_matches_derive(fp: bytes, attempt: int) -> None:
+    from vault.tokens import derive_prefix, fingerprint_prefix, keyed, token_of
+
+    fmt = TokenFormat()
+    for kind in (TEXT, NUMERIC, EMAIL):
+        digest = keyed(KEY)(derive_prefix(kind, attempt) + fp)
+        assert token_of(digest, kind, fmt) == derive(KEY, fp, kind, attempt, fmt)
+    assert keyed(KEY)(fingerprint_prefix("PERSON") + b"x") == fingerprint(KEY, "PERSON", "x")
+
+
+def test_every_whitespace_but_space_is_unprintable() -> None:
+    """What `normalize`'s fast path (skip the substitution for printable text without "  ")
+    stands on: a token must not change with the path a value takes."""
+    import regex
+
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    spaces = set(regex.compile(r"\s").findall(every))
+    assert " " in spaces and len(spaces) > 20
+    assert [hex(ord(c)) for c in spaces if c != " " and c.isprintable()] == []
+
+
+@given(value=st.text(alphabet=st.sampled_from("ab \t\n\u00a0\u2003\u3000\x85é\u0301"), max_size=12))
+def test_normalize_fast_path_matches_the_substitution(value: str) -> None:
+    import unicodedata
+
+    from vault.tokens import _SPACE
+
+    assert normalize("PERSON", value) == _SPACE.sub(" ", unicodedata.normalize("NFC", value)).strip()
+
+
+def test_cache_keys_are_unambiguous() -> None:
+    cache = TokenCache(10)
+    a = cache.key("t", TokenRequest("PERSON", "b\x00c", subject="a"))
+    b = cache.key("t", TokenRequest("PERSON", "c", subject="a\x00b"))
+    assert a != b
+    assert cache.key("t", TokenRequest("PERSON", "x")) != cache.key(
+        "t", TokenRequest("PERSON", "x", subject="")
+    )
+    assert cache.key("t\x00PERSON", TokenRequest("", "x")) != cache.key("t", TokenRequest("\x00PERSON", "x"))
+    assert cache.key("t", TokenRequest("PERSON", "x")) == cache.key("t", TokenRequest("PERSON", "x"))
+
+
+def test_encrypt_many_draws_a_nonce_each() -> None:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from vault.keys import NONCE_BYTES, TenantKeys
+
+    keys = TenantKeys("t", KEY, 1, {1: AESGCM(bytes(32))})
+    items = [(b"same value", b"aad %d" % i) for i in range(50)]
+    cts, version = keys.encrypt_many(items)
+    assert version == 1 and len({ct[:NONCE_BYTES] for ct in cts}) == 50
+    assert [keys.decrypt(ct, 1, aad) for ct, (_, aad) in zip(cts, items, strict=True)] == [b"same value"] * 50
+
+
+def test_synchronous_commit_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from vault import VaultSettings
+
+    assert VaultSettings().synchronous_commit == "on"
+    monkeypatch.setenv("VEILSTREAM_SYNCHRONOUS_COMMIT", "off")
+    assert VaultSettings().synchronous_commit == "off"
+    monkeypatch.setenv("VEILSTREAM_SYNCHRONOUS_COMMIT", "local")
+    with pytest.raises(ValidationError):
+        VaultSettings()
