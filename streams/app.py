@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import faust
+from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from detectors import Document, Span
 from streams import metrics
@@ -33,6 +34,22 @@ log = logging.getLogger(__name__)
 Detect = Callable[[Sequence[Document]], list[list[Span]]]
 
 
+_FETCH_WAIT_ATTR = "_veilstream_fetch_max_wait_ms"
+_create_worker_consumer = faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer
+
+
+def _with_fetch_wait(self: Any, transport: Any) -> Any:
+    """faust's worker consumer, with the app's `fetch_max_wait_ms` instead of faust's fixed 1500 ms."""
+    consumer = _create_worker_consumer(self, transport)
+    wait = getattr(self.app, _FETCH_WAIT_ATTR, None)
+    if wait is not None:
+        consumer._fetch_max_wait_ms = wait  # read by the fetcher when the consumer starts
+    return consumer
+
+
+faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer = _with_fetch_wait  # type: ignore[method-assign]
+
+
 def app_id(settings: WorkerSettings, role: Role) -> str:
     """The consumer group of a role: the unmask worker has its own."""
     return settings.app_id if role == "mask" else f"{settings.app_id}-unmask"
@@ -40,7 +57,7 @@ def app_id(settings: WorkerSettings, role: Role) -> str:
 
 def faust_app(settings: WorkerSettings, role: Role) -> faust.App:
     """A faust app configured for at-least-once delivery and no side services."""
-    return faust.App(
+    app = faust.App(
         app_id(settings, role),
         broker=";".join(f"kafka://{s}" for s in settings.bootstrap_servers()),
         processing_guarantee=settings.processing_guarantee,
@@ -58,6 +75,8 @@ def faust_app(settings: WorkerSettings, role: Role) -> faust.App:
         key_serializer="raw",
         value_serializer="raw",
     )
+    setattr(app, _FETCH_WAIT_ATTR, settings.fetch_max_wait_ms)
+    return app
 
 
 class Runtime:

@@ -250,6 +250,8 @@ class Masker:
         self, plan: _Plan, container: Any, key: int | str, field_name: str | None, lang: str, path: str
     ) -> None:
         value = container[key]
+        if field_name is not None and plan.policy.fields.get(field_name) == "keep":
+            return  # kept as it is: no slot, no detection
         if isinstance(value, dict):
             for k in value:
                 self._walk(plan, value, k, field_name, lang, f"{path}.{k}")

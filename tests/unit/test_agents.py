@@ -110,3 +110,20 @@ def test_unmask_agent_sends_one_reply_per_request_and_acks() -> None:
     assert [r.key for r in runtime.delivery.sent] == [b"k0", b"k1"]
     assert all(e.message.acked for e in events)
     assert events[0].message.topic == SETTINGS.unmask_requests_topic
+
+
+def test_worker_consumer_fetch_wait_comes_from_the_settings() -> None:
+    from streams.app import faust_app
+
+    async def main() -> int:
+        app = faust_app(WorkerSettings(fetch_max_wait_ms=25), "mask")
+        thread = app.consumer._thread
+        try:
+            consumer = thread._create_worker_consumer(app.transport)
+            wait = int(consumer._fetch_max_wait_ms)
+            await consumer.stop()
+            return wait
+        finally:
+            thread.thread_loop.close()
+
+    assert asyncio.run(main()) == 25
