@@ -60,8 +60,14 @@ class FakeRuntime:
         return None
 
 
-def _put_all(runtime: FakeRuntime, role: str, values: list[bytes], settle: float = 0.3) -> list[Any]:
-    """Build the app inside the loop (faust binds to the running loop), put values, let them settle."""
+def _settled(runtime: FakeRuntime, events: list[Any]) -> bool:
+    seen = sum(len(b) for b in runtime.mask.batches) + len(runtime.delivery.sent)
+    return all(e.message.acked for e in events) or (runtime.mask.fail and seen >= len(events))
+
+
+def _put_all(runtime: FakeRuntime, role: str, values: list[bytes], settle: float = 5.0) -> list[Any]:
+    """Build the app inside the loop (faust binds to the running loop), put values, wait until every
+    event is acked or the service has seen them all (at most `settle` seconds, for a loaded machine)."""
 
     apps: list[Any] = []
 
@@ -72,7 +78,10 @@ def _put_all(runtime: FakeRuntime, role: str, values: list[bytes], settle: float
         try:
             async with app.agents[f"veilstream.{role}"].test_context() as ctx:
                 events += [await ctx.put(v, key=b"k%d" % i, wait=False) for i, v in enumerate(values)]
-                await asyncio.sleep(settle)
+                deadline = asyncio.get_running_loop().time() + settle
+                while asyncio.get_running_loop().time() < deadline and not _settled(runtime, events):
+                    await asyncio.sleep(0.02)
+                await asyncio.sleep(0.05)  # acks follow the service's return
         except RuntimeError:  # the agent crashed: faust re-raises it when the context closes
             pass
         return events
