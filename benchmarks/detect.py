@@ -40,10 +40,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import importlib.metadata
 import json
 import os
-import platform
 import random
 import resource
 import statistics
@@ -54,6 +52,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
+
+import _machine  # benchmarks/_machine.py
 
 from detectors import DetectorsError, Document, Pipeline, Policy, Span, default_pipeline, entities
 from detectors.evaluation import Record, Scores, gold_class, load_dataset, producible, score
@@ -755,25 +755,7 @@ def side_by_side(args: argparse.Namespace, report: dict[str, Any]) -> None:
 
 
 def machine() -> dict[str, Any]:
-    versions: dict[str, str | None] = {}
-    for name in DEPENDENCIES:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = None
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 0
-    return {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "usable_cores": cores,
-        "python": sys.version.split()[0],
-        "load_average_at_start": os.getloadavg(),
-        "versions": versions,
-    }
+    return _machine.machine(DEPENDENCIES)
 
 
 def _ratio(ours: float, theirs: float) -> float:

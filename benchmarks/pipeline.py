@@ -34,11 +34,9 @@ import argparse
 import asyncio
 import contextlib
 import http.client
-import importlib.metadata
 import itertools
 import json
 import os
-import platform
 import random
 import secrets
 import shutil
@@ -54,6 +52,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import _machine  # benchmarks/_machine.py, imported before this folder leaves sys.path
 
 # This file sits beside benchmarks/vault.py: drop its folder from the path so that
 # `import vault` finds the package, not that script.
@@ -964,24 +964,7 @@ async def measure_latency(
 
 
 def machine() -> dict[str, Any]:
-    versions: dict[str, str | None] = {}
-    for name in DEPENDENCIES:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = None
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 0
-    return {
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "usable_cores": cores,
-        "python": sys.version.split()[0],
-        "load_average_at_start": os.getloadavg(),
-        "versions": versions,
-    }
+    return _machine.machine(DEPENDENCIES)
 
 
 def _cpu_line(cpu: dict[str, float]) -> str:
