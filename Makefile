@@ -44,6 +44,8 @@ eval: setup
 # BENCH_ARGS: e.g. --presidio-sample 300 --json bench.json (see benchmarks/detect.py --help)
 bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/detect.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/vault.py
+	$(BIN)/python benchmarks/pipeline.py --skip-ner
 
 # Retrain the builtin NER model (detectors/ner/model/) from the seeded synthetic corpus.
 ner-model: setup
