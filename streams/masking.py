@@ -65,6 +65,7 @@ class Masked:
     record: OutRecord
     audit: OutRecord
     entities: dict[str, int]
+    tenant: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,7 +383,7 @@ class Masker:
             _dumps(audit_body),
             (("veilstream-tenant", plan.tenant.encode()),),
         )
-        return Masked(out, audit, counts)
+        return Masked(out, audit, counts, plan.tenant)
 
 
 def _assign(plans: list[_Plan], found: list[list[Span]]) -> None:

@@ -154,7 +154,7 @@ class MaskService:
                 if err is None:
                     _count(pending.pop(i))
                 elif type(err).__name__ in _PERMANENT:
-                    final[i] = Rejected("produce_failed", type(err).__name__, _tenant(pending.pop(i)))
+                    final[i] = Rejected("produce_failed", type(err).__name__, pending.pop(i).tenant)
             if pending:
                 await self.delivery.backoff.wait("broker", next(iter(failed.values())))
         metrics.STAGE_SECONDS.labels("produce").observe(time.perf_counter() - start)
@@ -165,10 +165,3 @@ def _count(masked: Masked) -> None:
     metrics.RECORDS_OUT.labels(masked.record.topic).inc()
     for entity, n in masked.entities.items():
         metrics.ENTITIES.labels(entity).inc(n)
-
-
-def _tenant(masked: Masked) -> str | None:
-    for key, value in masked.record.headers:
-        if key == "veilstream-tenant":
-            return value.decode()
-    return None

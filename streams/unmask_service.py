@@ -26,7 +26,7 @@ from streams.masking import Rejected
 from streams.records import load_value
 from vault import audit, principals
 from vault.errors import PolicyRefusedError, UnknownPolicyError
-from vault.store import Vault
+from vault.store import Vault, tenant_exists
 from vault.unmask import unmask_texts
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class UnmaskService:
     async def _principal(self, request: UnmaskRequest) -> principals.Principal | None:
         async with self.vault.pool.connection() as conn:
             found = await principals.lookup(conn, request.tenant, request.principal)
-            if found is None and await _known_tenant(conn, request.tenant):
+            if found is None and await tenant_exists(conn, request.tenant):
                 await audit.append(
                     conn,
                     audit.AuditRecord(
@@ -105,8 +105,3 @@ class UnmaskService:
                     ),
                 )
         return found
-
-
-async def _known_tenant(conn: Any, tenant: str) -> bool:
-    cur = await conn.execute("SELECT 1 FROM audit_head WHERE tenant_id = %s", (tenant,))
-    return await cur.fetchone() is not None

@@ -146,7 +146,7 @@ class Vault:
             counts: dict[str, int] = {}
             for (entity,) in await cur.fetchall():
                 counts[entity] = counts.get(entity, 0) + 1
-            if await _tenant_exists(conn, tenant):
+            if await tenant_exists(conn, tenant):
                 await audit.append(conn, audit.AuditRecord(tenant, "erase", "ok", principal, counts=counts))
         log.info("erasure tenant=%s values=%d", tenant, sum(counts.values()))
         return counts
@@ -281,7 +281,8 @@ class QuarantineEntry:
     released_at: datetime | None
 
 
-async def _tenant_exists(conn: psycopg.AsyncConnection[Any], tenant: str) -> bool:
+async def tenant_exists(conn: psycopg.AsyncConnection[Any], tenant: str) -> bool:
+    """Whether the tenant has an audit chain (i.e. the vault has seen it)."""
     cur = await conn.execute("SELECT 1 FROM audit_head WHERE tenant_id = %s", (tenant,))
     return await cur.fetchone() is not None
 
