@@ -154,8 +154,9 @@ def test_dev_up_exports_and_stops_on_sigterm(tmp_path: Path) -> None:
             with psycopg.connect(exports["VEILSTREAM_DATABASE_URL"]) as conn:
                 assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone() != (0,)
                 backend = conn.execute("SELECT pg_backend_pid()").fetchone()
-            assert backend is not None
-            postmaster = psutil.Process(backend[0]).ppid()
+                assert backend is not None
+                # while the connection is open: its backend process exits when it closes
+                postmaster = psutil.Process(backend[0]).ppid()
             children = [p.pid for p in psutil.Process(proc.pid).children(recursive=True)]
             assert children  # the broker
 
