@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
@@ -187,6 +188,10 @@ def build(
 
     async def batches(stream: Any) -> AsyncIterator[tuple[list[Any], list[InRecord]]]:
         async for events in stream.noack_take(settings.batch_size, within=settings.batch_within):
+            now = time.time()
+            for event in events:
+                if event.message.timestamp:
+                    metrics.CONSUME_DELAY.observe(max(0.0, now - event.message.timestamp))
             yield events, [in_record(e.message) for e in events]
 
     if role == "mask":

@@ -14,6 +14,11 @@ STAGE_SECONDS = Histogram(
     ["stage"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+CONSUME_DELAY = Histogram(
+    "veilstream_consume_delay_seconds",
+    "From a record's timestamp to the start of its batch in the worker",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60),
+)
 BATCH_SIZE = Histogram(
     "veilstream_batch_records", "Records per batch", buckets=(1, 5, 10, 25, 50, 100, 200, 500, 1000, 5000)
 )

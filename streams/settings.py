@@ -57,9 +57,11 @@ class WorkerSettings(BaseSettings):
     processing_guarantee: Literal["at_least_once"] = "at_least_once"
     #: Run the NER stage when flair is installed (`auto`), always (`on`, fail when missing) or never.
     ner: Literal["auto", "on", "off"] = "auto"
-    #: Longest a consumer fetch waits for records (faust fixes 1500 ms; brokers that hold an
-    #: empty fetch, like the embedded Tansu, then add up to that much latency per hop).
-    fetch_max_wait_ms: int = Field(default=100, ge=1, le=10_000)
+    #: Longest a consumer fetch waits for records (faust fixes 1500 ms). The embedded Tansu broker
+    #: holds a fetch for about half of it even when records arrive, which adds that much latency
+    #: per hop; Apache Kafka answers as soon as records are there, so there a larger value (e.g.
+    #: 500) only saves idle fetch requests.
+    fetch_max_wait_ms: int = Field(default=10, ge=1, le=10_000)
     #: Consumer session timeout (seconds); short values make group joins fast.
     session_timeout: float = Field(default=10.0, gt=0)
     #: Back-off bounds (seconds) while Postgres or the broker is unavailable.
