@@ -23,7 +23,7 @@ from streams import metrics
 from streams.kafka import InRecord, OutRecord, as_headers
 from streams.masking import Masker
 from streams.policies import PolicyBook, vault_loader
-from streams.service import Delivery, MaskService
+from streams.service import Backoff, Delivery, MaskService, Send
 from streams.settings import Role, WorkerSettings
 from streams.unmask_service import UnmaskService
 from vault.errors import MasterKeyError, VaultError
@@ -88,7 +88,7 @@ class Runtime:
         settings: WorkerSettings,
         vault_settings: VaultSettings,
         detect: Detect | None,
-        send: Callable[[OutRecord], Awaitable[Awaitable[Any]]],
+        send: Send,
     ) -> None:
         self.settings = settings
         self.vault_settings = vault_settings
@@ -105,7 +105,7 @@ class Runtime:
         async with self._lock:
             if self.vault is None:
                 self.vault = await self._open_vault()
-                self.delivery = Delivery(self.settings, self._send, self.vault)
+                self.delivery = Delivery(self.settings, self.send, self.vault)
                 if self.detect is not None:
                     book = PolicyBook.from_files(
                         self.settings.policy_files,
@@ -116,21 +116,15 @@ class Runtime:
                 self.unmask = UnmaskService(self.vault, self.settings.unmask_replies_topic)
         return self
 
-    async def _send(self, record: OutRecord) -> Awaitable[Any]:
-        return await self.send(record)
-
     async def _open_vault(self) -> Vault:
-        delay = self.settings.backoff_min
+        backoff = Backoff(self.settings.backoff_min, self.settings.backoff_max)
         while True:
             try:
                 return await Vault.open(self.vault_settings)
             except MasterKeyError:
                 raise
-            except VaultError as exc:
-                metrics.RETRIES.labels("vault").inc()
-                log.warning("vault not ready (%s); retrying in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(self.settings.backoff_max, delay * 2)
+            except VaultError as exc:  # its messages name no values and no connection string
+                await backoff.wait("vault", exc, str(exc))
 
     async def close(self) -> None:
         if self.mask is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from detectors import Policy, load_policy
+from vault import policies
 
 Loader = Callable[[str], Awaitable[Policy | None]]
 
@@ -52,8 +53,6 @@ def vault_loader(pool: Any) -> Loader:
 
     async def load(tenant: str) -> Policy | None:
         async with pool.connection() as conn:
-            cur = await conn.execute("SELECT policy FROM tenants WHERE tenant_id = %s", (tenant,))
-            row = await cur.fetchone()
-        return Policy.model_validate(row[0]) if row and row[0] else None
+            return await policies.stored(conn, tenant)
 
     return load

@@ -89,7 +89,8 @@ def load_value(raw: bytes) -> Any:
         raise RecordError("bad_json", f"line {exc.lineno} column {exc.colno}") from None
 
 
-def _schema_error(exc: ValidationError) -> RecordError:
+def schema_error(exc: ValidationError) -> RecordError:
+    """A `bad_schema` error naming the first failing field and why, never its value."""
     first = exc.errors(include_input=False, include_url=False)[0]
     where = ".".join(str(p) for p in first["loc"]) or "(root)"
     return RecordError("bad_schema", f"field '{where}': {first['msg']}")
@@ -111,7 +112,7 @@ def change_event_from(data: Any) -> Envelope:
     try:
         event = ChangeEvent.model_validate(payload)
     except ValidationError as exc:
-        raise _schema_error(exc) from None
+        raise schema_error(exc) from None
     return Envelope(event=event, schema_block=data.get("schema") if wrapped else None, wrapped=wrapped)
 
 
@@ -127,7 +128,7 @@ def support_message_from(data: Any) -> SupportMessage:
     try:
         return SupportMessage.model_validate(data)
     except ValidationError as exc:
-        raise _schema_error(exc) from None
+        raise schema_error(exc) from None
 
 
 def dump_change_event(envelope: Envelope, event: ChangeEvent) -> bytes:

@@ -43,9 +43,12 @@ class Backoff:
     def __init__(self, low: float, high: float) -> None:
         self.low, self.high, self.delay = low, high, low
 
-    async def wait(self, dependency: str, exc: BaseException) -> None:
+    async def wait(self, dependency: str, exc: BaseException, reason: str | None = None) -> None:
+        """Count, log and sleep. `reason` replaces the error class in the log: pass only text
+        known to be free of values and connection strings (e.g. a `VaultError` message)."""
         metrics.RETRIES.labels(dependency).inc()
-        log.warning("%s unavailable (%s); retrying in %.1fs", dependency, type(exc).__name__, self.delay)
+        why = reason or type(exc).__name__
+        log.warning("%s unavailable (%s); retrying in %.1fs", dependency, why, self.delay)
         await asyncio.sleep(self.delay)
         self.delay = min(self.high, self.delay * 2)
 

@@ -23,7 +23,7 @@ from streams import metrics
 from streams.errors import RecordError
 from streams.kafka import InRecord, OutRecord
 from streams.masking import Rejected
-from streams.records import load_value
+from streams.records import load_value, schema_error
 from vault import audit, principals
 from vault.errors import PolicyRefusedError, UnknownPolicyError
 from vault.store import Vault, tenant_exists
@@ -60,9 +60,8 @@ class UnmaskService:
         except RecordError as exc:
             return Rejected(exc.reason, type(exc).__name__, detail=exc.detail)
         except ValidationError as exc:
-            first = exc.errors(include_input=False, include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"]) or "(root)"
-            return Rejected("bad_schema", "RecordError", detail=f"field '{where}': {first['msg']}")
+            error = schema_error(exc)
+            return Rejected(error.reason, type(error).__name__, detail=error.detail)
         body: dict[str, Any] = {"request_id": request.request_id}
         principal = await self._principal(request)
         if principal is None:

@@ -39,6 +39,13 @@ async def apply(
     return counts
 
 
+async def stored(conn: psycopg.AsyncConnection[Any], tenant: str) -> Policy | None:
+    """The tenant policy `apply` stored, or None when the tenant has none."""
+    cur = await conn.execute("SELECT policy FROM tenants WHERE tenant_id = %s", (tenant,))
+    row = await cur.fetchone()
+    return Policy.model_validate(row[0]) if row and row[0] else None
+
+
 async def get(conn: psycopg.AsyncConnection[Any], tenant: str, name: str) -> UnmaskPolicy | None:
     cur = await conn.execute(
         "SELECT name, classes, principals, purposes FROM unmask_policies WHERE tenant_id = %s AND name = %s",

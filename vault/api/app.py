@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from detectors import Document, Pipeline, Policy, default_pipeline, entities
-from vault import principals
+from vault import policies, principals
 from vault.api.schemas import (
     SUBJECT_PATTERN,
     Envelope,
@@ -234,9 +234,7 @@ def create_app(settings: VaultSettings | None = None, *, vault: Vault | None = N
         if hit and time.monotonic() - hit[0] < _POLICY_TTL:
             return hit[1]
         async with v.pool.connection() as conn:
-            cur = await conn.execute("SELECT policy FROM tenants WHERE tenant_id = %s", (tenant,))
-            row = await cur.fetchone()
-        policy = Policy.model_validate(row[0]) if row and row[0] else Policy.default(tenant)
+            policy = await policies.stored(conn, tenant) or Policy.default(tenant)
         policy_cache[tenant] = (time.monotonic(), policy)
         return policy
 
