@@ -452,8 +452,9 @@ class CpuSampler:
 class Bench:
     """The servers and worker processes of one run; `close` stops every one of them."""
 
-    def __init__(self, keep_logs: bool) -> None:
+    def __init__(self, keep_logs: bool, engine: str = "faust") -> None:
         self.keep_logs = keep_logs
+        self.engine = engine
         self.workdir = Path(tempfile.mkdtemp(prefix="veilstream-pipeline-"))
         self.workers: list[Worker] = []
         self.broker: EmbeddedBroker | None = None
@@ -521,6 +522,7 @@ class Bench:
             "session_timeout": 1.0,
             "metrics_port": 0,
             "ner": "off",
+            "engine": self.engine,
         }
         return WorkerSettings(**{**base, **overrides})
 
@@ -1174,6 +1176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only", help="comma-separated: cdc,messages,ner,latency,ner-latency,scaling ((a) always runs)"
     )
+    parser.add_argument("--engine", choices=("faust", "aiokafka"), default="faust", help="worker engine")
     parser.add_argument("--batch-size", type=int, default=200, help="worker batch_size")
     parser.add_argument("--ceiling-batch", type=int, default=500, help="(a): getmany max_records")
     parser.add_argument("--batch-within", type=float, default=0.05, help="worker batch_within, seconds")
@@ -1203,7 +1206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"python {info['python']}, load average {' '.join(f'{x:.2f}' for x in info['load_average_at_start'])}"
     )
     print("versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items() if v))
-    bench = Bench(args.keep_logs)
+    bench = Bench(args.keep_logs, args.engine)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM before the loop runs: same as Ctrl-C
     code = 0
     try:

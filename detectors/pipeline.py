@@ -64,18 +64,21 @@ class Pipeline:
         return bool(getattr(toggles, stage.name, True))
 
     def _field_rule(self, doc: Document) -> list[Span] | None:
-        """Spans fixed by the field's rule, or None when the text must go through detection."""
-        if not doc.text.strip():
-            return []
-        if doc.field is None:
-            return None
-        policy = self._policy(doc)
-        rule = policy.fields.get(doc.field)
-        if rule is None or rule == "detect":
-            return None
-        if rule == "keep" or not policy.enabled(rule):
-            return []
-        return [Span(0, len(doc.text), rule, 1.0, "fields")]
+        return field_rule(doc, self._policy(doc))
+
+
+def field_rule(doc: Document, policy: Policy) -> list[Span] | None:
+    """Spans fixed by the field's rule, or None when the text must go through detection."""
+    if not doc.text.strip():
+        return []
+    if doc.field is None:
+        return None
+    rule = policy.fields.get(doc.field)
+    if rule is None or rule == "detect":
+        return None
+    if rule == "keep" or not policy.enabled(rule):
+        return []
+    return [Span(0, len(doc.text), rule, 1.0, "fields")]
 
 
 def default_pipeline(ner: Stage | None = None, policy: Policy | None = None) -> Pipeline:

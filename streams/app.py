@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -51,6 +53,13 @@ def _with_fetch_wait(self: Any, transport: Any) -> Any:
 faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer = _with_fetch_wait  # type: ignore[method-assign]
 
 
+def input_topics(settings: WorkerSettings, role: Role) -> list[str]:
+    """The topics a role consumes."""
+    if role == "mask":
+        return [settings.cdc_topic(t) for t in settings.cdc_tables] + [settings.messages_topic]
+    return [settings.unmask_requests_topic]
+
+
 def app_id(settings: WorkerSettings, role: Role) -> str:
     """The consumer group of a role: the unmask worker has its own."""
     return settings.app_id if role == "mask" else f"{settings.app_id}-unmask"
@@ -73,6 +82,8 @@ def faust_app(settings: WorkerSettings, role: Role) -> faust.App:
         producer_acks=-1,
         producer_linger=0.002,
         store="memory://",
+        # faust makes an (empty, with the memory store) data dir; keep it out of the working directory.
+        datadir=str(Path(tempfile.gettempdir()) / "veilstream-faust-{conf.id}"),
         key_serializer="raw",
         value_serializer="raw",
     )
@@ -126,11 +137,32 @@ class Runtime:
             except VaultError as exc:  # its messages name no values and no connection string
                 await backoff.wait("vault", exc, str(exc))
 
+    async def handle(self, role: Role, records: Sequence[InRecord]) -> None:
+        """One batch of `role`: returns once every output is acknowledged and every reject quarantined."""
+        await self.ready()
+        if role == "mask":
+            if self.mask is None:
+                raise RuntimeError("mask service missing")
+            await self.mask.process(records)
+            return
+        if self.unmask is None or self.delivery is None:
+            raise RuntimeError("unmask service missing")
+        delivery, answer = self.delivery, self.unmask.answer
+        answers = await delivery.until_done("vault", lambda: answer(records))
+        await delivery.send_all([a for a in answers if isinstance(a, OutRecord)])
+        await delivery.reject(records, answers)
+
     async def close(self) -> None:
         if self.mask is not None:
             self.mask.masker.close()
         if self.vault is not None:
             await self.vault.close()
+
+
+def observe_delay(now: float, timestamps: Iterable[float]) -> None:
+    """Record timestamp (seconds) -> start of its batch, into the consume-delay histogram."""
+    for ts in timestamps:
+        metrics.CONSUME_DELAY.observe(max(0.0, now - ts))
 
 
 def in_record(message: Any) -> InRecord:
@@ -182,43 +214,19 @@ def build(
 
     async def batches(stream: Any) -> AsyncIterator[tuple[list[Any], list[InRecord]]]:
         async for events in stream.noack_take(settings.batch_size, within=settings.batch_within):
-            now = time.time()
-            for event in events:
-                if event.message.timestamp:
-                    metrics.CONSUME_DELAY.observe(max(0.0, now - event.message.timestamp))
+            observe_delay(time.time(), (e.message.timestamp for e in events if e.message.timestamp))
             yield events, [in_record(e.message) for e in events]
 
-    if role == "mask":
-        if runtime.detect is None:
-            raise ValueError("the mask role needs a detection function")
-        topics = [settings.cdc_topic(t) for t in settings.cdc_tables] + [settings.messages_topic]
+    if role == "mask" and runtime.detect is None:
+        raise ValueError("the mask role needs a detection function")
 
-        @app.agent(raw_topic(*topics), name="veilstream.mask")
-        async def mask(stream: Any) -> None:
-            async for events, records in batches(stream):
-                service = (await runtime.ready()).mask
-                if service is None:
-                    raise RuntimeError("mask service missing")
-                await service.process(records)
-                for event in events:
-                    await stream.ack(event)
-                observe_lag(events)
-
-    else:
-
-        @app.agent(raw_topic(settings.unmask_requests_topic), name="veilstream.unmask")
-        async def unmask(stream: Any) -> None:
-            async for events, records in batches(stream):
-                rt = await runtime.ready()
-                if rt.unmask is None or rt.delivery is None:
-                    raise RuntimeError("unmask service missing")
-                delivery, answer = rt.delivery, rt.unmask.answer
-                answers = await delivery.until_done("vault", lambda a=answer, r=records: a(r))  # type: ignore[misc]
-                await delivery.send_all([a for a in answers if isinstance(a, OutRecord)])
-                await delivery.reject(records, answers)
-                for event in events:
-                    await stream.ack(event)
-                observe_lag(events)
+    @app.agent(raw_topic(*input_topics(settings, role)), name=f"veilstream.{role}")
+    async def work(stream: Any) -> None:
+        async for events, records in batches(stream):
+            await runtime.handle(role, records)
+            for event in events:
+                await stream.ack(event)
+            observe_lag(events)
 
     async def _close(_app: Any, **_kw: Any) -> None:
         await runtime.close()

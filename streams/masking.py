@@ -13,7 +13,6 @@ so the caller backs off and retries the batch without committing.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -25,7 +24,8 @@ import psycopg
 from psycopg_pool import PoolTimeout
 
 from detectors import Document, Policy, Span, redact
-from streams import metrics
+from detectors.pipeline import field_rule
+from streams import jsonio, metrics
 from streams.errors import RecordError
 from streams.kafka import REPLAY_HEADER, InRecord, OutRecord
 from streams.policies import PolicyBook
@@ -275,26 +275,40 @@ class Masker:
     # -- 2. detect ---------------------------------------------------------------------------
 
     async def _detect(self, plans: dict[int, _Plan]) -> dict[int, Rejected]:
-        """Detect every slot of every plan in one call; isolate the failing records when it fails."""
-        docs = [s.doc for p in plans.values() for s in p.slots]
-        if not docs:
+        """Detect every slot of every plan in one call; isolate the failing records when it fails.
+
+        Slots whose column has a field rule get their spans here (no thread hop); only the
+        others go to the detection thread. A batch of CDC rows with a rule on every column
+        never leaves the event loop.
+        """
+        todo: dict[int, list[_Slot]] = {}
+        for i, plan in plans.items():
+            for slot in plan.slots:
+                fixed = field_rule(slot.doc, plan.policy)
+                if fixed is None:
+                    todo.setdefault(i, []).append(slot)
+                else:
+                    slot.spans = fixed
+        if not todo:
             return {}
         loop = asyncio.get_running_loop()
         try:
-            found = await loop.run_in_executor(self._executor, self.detect, docs)
-            _assign(list(plans.values()), found)
+            found = await loop.run_in_executor(
+                self._executor, self.detect, [s.doc for slots in todo.values() for s in slots]
+            )
+            _assign([s for slots in todo.values() for s in slots], found)
             return {}
         except Exception as exc:
-            if len(plans) == 1:
-                (i,) = plans
+            if len(todo) == 1:
+                (i,) = todo
                 return {i: Rejected("detect_failed", type(exc).__name__, plans[i].tenant)}
         rejected: dict[int, Rejected] = {}
-        for i, plan in plans.items():
+        for i, slots in todo.items():
             try:
-                found = await loop.run_in_executor(self._executor, self.detect, [s.doc for s in plan.slots])
-                _assign([plan], found)
+                found = await loop.run_in_executor(self._executor, self.detect, [s.doc for s in slots])
+                _assign(slots, found)
             except Exception as exc:
-                rejected[i] = Rejected("detect_failed", type(exc).__name__, plan.tenant)
+                rejected[i] = Rejected("detect_failed", type(exc).__name__, plans[i].tenant)
         return rejected
 
     # -- 3. tokenize or redact ---------------------------------------------------------------
@@ -375,22 +389,21 @@ class Masker:
             "mode": plan.mode,
             "entities": summary,
             "detections": detections,
-            "masked": plan.body[0],
         }
+        # The masked value is already serialized: splice it in rather than encode it twice.
+        audit_value = _dumps(audit_body)[:-1] + b',"masked":' + (b"null" if value is None else value) + b"}"
         audit = OutRecord(
             self.settings.audit_topic,
             record.reference.encode(),
-            _dumps(audit_body),
+            audit_value,
             (("veilstream-tenant", plan.tenant.encode()),),
         )
         return Masked(out, audit, counts, plan.tenant)
 
 
-def _assign(plans: list[_Plan], found: list[list[Span]]) -> None:
-    it = iter(found)
-    for plan in plans:
-        for slot in plan.slots:
-            slot.spans = next(it)
+def _assign(slots: list[_Slot], found: list[list[Span]]) -> None:
+    for slot, spans in zip(slots, found, strict=True):
+        slot.spans = spans
 
 
 def _decode_key(raw: bytes | None, tenant: str) -> tuple[Any, bool]:
@@ -398,13 +411,11 @@ def _decode_key(raw: bytes | None, tenant: str) -> tuple[Any, bool]:
     if raw is None:
         return None, False
     try:
-        text = raw.decode("utf-8")
+        return jsonio.loads(raw), True
     except UnicodeDecodeError:
         raise _Reject("bad_key", "RecordError", tenant, "key is not UTF-8") from None
-    try:
-        return json.loads(text), True
     except ValueError:
-        return text, False
+        return raw.decode("utf-8"), False
 
 
 def _encode_key(key: Any, is_json: bool) -> bytes | None:
@@ -413,8 +424,7 @@ def _encode_key(key: Any, is_json: bool) -> bytes | None:
     return _dumps(key) if is_json else str(key).encode("utf-8")
 
 
-def _dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+_dumps = jsonio.dumps
 
 
 def transient(exc: BaseException) -> bool:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from streams import jsonio
 from streams.errors import RecordError
 
 #: Largest record value accepted, in bytes; larger ones go to the DLQ as `too_large`.
@@ -80,11 +81,9 @@ def load_value(raw: bytes) -> Any:
     if len(raw) > MAX_RECORD_BYTES:
         raise RecordError("too_large", f"{len(raw)} bytes exceeds {MAX_RECORD_BYTES}")
     try:
-        text = raw.decode("utf-8")
+        return jsonio.loads(raw)
     except UnicodeDecodeError as exc:
         raise RecordError("bad_utf8", f"invalid byte at offset {exc.start}") from None
-    try:
-        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise RecordError("bad_json", f"line {exc.lineno} column {exc.colno}") from None
 
@@ -135,4 +134,4 @@ def dump_change_event(envelope: Envelope, event: ChangeEvent) -> bytes:
     """Serialize `event` in the shape its input came in (wrapped or bare)."""
     payload = event.model_dump(mode="json", by_alias=True, exclude_unset=True)
     body = {"schema": envelope.schema_block, "payload": payload} if envelope.wrapped else payload
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return jsonio.dumps(body)

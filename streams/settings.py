@@ -53,6 +53,10 @@ class WorkerSettings(BaseSettings):
     #: Records per detection/vault batch, and the longest wait to fill one (seconds).
     batch_size: int = Field(default=200, ge=1, le=10_000)
     batch_within: float = Field(default=0.005, gt=0, le=10)
+    #: `faust`: a faust-streaming app (agents over faust streams). `aiokafka`: the same roles on
+    #: a plain consumer-group loop (`streams.direct`), about twice the records/s where the
+    #: worker is CPU-bound (docs/performance.md). Same delivery guarantees either way.
+    engine: Literal["faust", "aiokafka"] = "faust"
     #: Only `at_least_once` is supported (replays are idempotent: tokens are deterministic).
     processing_guarantee: Literal["at_least_once"] = "at_least_once"
     #: Run the NER stage when flair is installed (`auto`), always (`on`, fail when missing) or never.

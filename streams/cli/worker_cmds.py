@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 dlq_app = typer.Typer(help="Records the worker could not mask: list and replay them.", no_args_is_help=True)
 
 RoleOpt = Annotated[str, typer.Option("--role", help="mask: the masking worker; unmask: the unmask worker.")]
+EngineOpt = Annotated[
+    str | None,
+    typer.Option("--engine", help="faust | aiokafka (default: VEILSTREAM_ENGINE, faust)."),
+]
 NerOpt = Annotated[
     str | None,
     typer.Option("--ner", help="auto | on | off (default: VEILSTREAM_NER, auto)."),
@@ -41,6 +45,7 @@ def _worker_settings(**overrides: Any) -> WorkerSettings:
 def worker(
     role: RoleOpt = "mask",
     ner: NerOpt = None,
+    engine: EngineOpt = None,
     log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning, error")] = "info",
 ) -> None:
     """Run a stream worker until Ctrl-C or SIGTERM (offsets of unfinished batches are not committed)."""
@@ -55,9 +60,12 @@ def worker(
 
     if role not in ("mask", "unmask"):
         raise fail("--role is mask or unmask")
-    settings = _worker_settings(**({"ner": ner} if ner else {}))
-    if settings.ner not in ("auto", "on", "off"):
+    if ner is not None and ner not in ("auto", "on", "off"):
         raise fail("--ner is auto, on or off")
+    if engine is not None and engine not in ("faust", "aiokafka"):
+        raise fail("--engine is faust or aiokafka")
+    overrides = {k: v for k, v in (("ner", ner), ("engine", engine)) if v is not None}
+    settings = _worker_settings(**overrides)
     vsettings = vault_settings()
     try:
         LocalKeyProvider.from_settings(vsettings)
@@ -76,6 +84,12 @@ def worker(
         metrics.serve(settings.metrics_host, settings.metrics_port)
     except OSError as exc:
         logging.getLogger(__name__).warning("metrics endpoint not started: %s", type(exc).__name__)
+    if settings.engine == "aiokafka":
+        from streams import direct
+
+        fmt = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
+        logging.basicConfig(level=log_level.upper(), format=fmt)
+        raise typer.Exit(direct.run(settings, vsettings, role, detect))  # type: ignore[arg-type]
     app, _ = build(settings, vsettings, role, detect)  # type: ignore[arg-type]
     faust.Worker(
         app, loglevel=log_level.upper(), quiet=True, redirect_stdouts=False

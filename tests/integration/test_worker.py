@@ -25,6 +25,8 @@ from vault import Vault, VaultSettings, policies, principals
 
 pytestmark = pytest.mark.integration
 
+#: Both worker engines (`VEILSTREAM_ENGINE`) must keep the same guarantees.
+ENGINES = ["faust", "aiokafka"]
 LOCALES = ["en_US", "es_ES", "fr_FR", "de_DE", "pt_PT"]
 POLICY = {
     "tenant": "acme",
@@ -153,10 +155,13 @@ def everything(records: list[Any]) -> list[bytes]:
     return out
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 def test_end_to_end_masks_keeps_keys_partitions_order_and_rejects_bad_input(
-    kafka_server: str, pg_url: str, master_key: str, policy_file: Path, tmp_path: Path
+    kafka_server: str, pg_url: str, master_key: str, policy_file: Path, tmp_path: Path, engine: str
 ) -> None:
-    settings = unique_settings(kafka_server, policy_files=(policy_file,), policies_from_vault=False)
+    settings = unique_settings(
+        kafka_server, engine=engine, policy_files=(policy_file,), policies_from_vault=False
+    )
     asyncio.run(prepare(settings, pg_url))
     inputs = Inputs(settings)
     for i in range(30):
@@ -250,11 +255,12 @@ def test_end_to_end_masks_keeps_keys_partitions_order_and_rejects_bad_input(
     assert leaked == []
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 def test_kill_9_mid_stream_then_restart_every_input_has_its_identical_output(
-    kafka_server: str, pg_url: str, master_key: str, policy_file: Path, tmp_path: Path
+    kafka_server: str, pg_url: str, master_key: str, policy_file: Path, tmp_path: Path, engine: str
 ) -> None:
     settings = unique_settings(
-        kafka_server, policy_files=(policy_file,), policies_from_vault=False, batch_size=20
+        kafka_server, engine=engine, policy_files=(policy_file,), policies_from_vault=False, batch_size=20
     )
     asyncio.run(prepare(settings, pg_url))
     inputs = Inputs(settings, seed=5)
@@ -300,10 +306,11 @@ async def _setup_unmask(pg_url: str, master_key: str) -> tuple[str, str]:
         return text, masked
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 def test_unmask_worker_answers_allowed_and_refused_requests_and_audits_them(
-    kafka_server: str, pg_url: str, master_key: str, tmp_path: Path
+    kafka_server: str, pg_url: str, master_key: str, tmp_path: Path, engine: str
 ) -> None:
-    settings = unique_settings(kafka_server)
+    settings = unique_settings(kafka_server, engine=engine)
     asyncio.run(prepare(settings, pg_url))
     _, masked = asyncio.run(_setup_unmask(pg_url, master_key))
     assert "jane.roe" not in masked and "<EMAIL>" in masked

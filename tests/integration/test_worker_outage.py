@@ -60,12 +60,13 @@ def _messages(topic: str, start: int, count: int) -> list[tuple[str, bytes, byte
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("engine", ["faust", "aiokafka"])
 def test_worker_waits_out_a_postgres_outage_without_rejecting_or_losing_records(
-    kafka_server: str, restartable: Restartable, master_key: str, tmp_path: Path
+    kafka_server: str, restartable: Restartable, master_key: str, tmp_path: Path, engine: str
 ) -> None:
     policy = tmp_path / "acme.json"
     policy.write_text(json.dumps(POLICY))
-    settings = unique_settings(kafka_server, policy_files=(policy,), policies_from_vault=False)
+    settings = unique_settings(kafka_server, engine=engine, policy_files=(policy,), policies_from_vault=False)
     asyncio.run(prepare(settings, restartable.url))
     out, dlq = settings.masked_messages_topic, settings.dlq_topic
     worker = WorkerProcess(env_of(settings, restartable.url, master_key), tmp_path / "worker.log")

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from streams.app import build
+from streams.app import Runtime, build
 from streams.kafka import InRecord, OutRecord
 from streams.settings import WorkerSettings
 from vault.settings import VaultSettings
@@ -46,7 +46,10 @@ class FakeUnmask:
 
 
 class FakeRuntime:
+    """Fake services behind the real `Runtime.handle` (what both engines call per batch)."""
+
     detect = staticmethod(lambda docs: [[] for _ in docs])
+    handle = Runtime.handle
 
     def __init__(self, mask: FakeMask | None = None) -> None:
         self.mask = mask or FakeMask()

@@ -195,3 +195,31 @@ def test_one_vault_call_per_tenant_per_batch() -> None:
     tokens = FakeTokens()
     run(masker(tokens), [record(cdc(ROW), offset=i) for i in range(50)])
     assert len(tokens.calls) == 1
+
+
+def test_field_ruled_columns_do_not_go_through_detection() -> None:
+    seen: list[str | None] = []
+    pipeline = default_pipeline()
+
+    def detect(docs: Sequence[Document]) -> list[list[Span]]:
+        seen.extend(d.field for d in docs)
+        return pipeline.detect_many(docs)
+
+    ruled = {"id": 7, "email": EMAIL, "full_name": NAME, "phone": PHONE, "segment": "gold"}
+    (only_rules,) = run(masker(detect=detect), [record(cdc(ruled))])
+    assert isinstance(only_rules, Masked) and seen == []  # no thread hop for a fully ruled row
+    after = json.loads(only_rules.record.value)["after"]
+    assert after["email"].startswith("<EMAIL_ADDRESS>") and after["phone"].startswith("<PHONE_NUMBER>")
+    run(masker(detect=detect), [record(cdc({**ruled, "notes": f"mail {EMAIL}"}))])
+    assert seen == ["contacts.notes"]  # only the `detect` column (and unruled ones) are detected
+
+
+def test_integers_beyond_64_bits_keep_every_digit() -> None:
+    big = 123456789012345678901234567890  # a Debezium NUMERIC can carry one
+    row = {**ROW, "balance": big, "small": -(2**63)}
+    (out,) = run(masker(), [record(cdc(row))])
+    assert isinstance(out, Masked)
+    assert b'"balance":123456789012345678901234567890' in out.record.value
+    after = json.loads(out.record.value)["after"]
+    assert after["balance"] == big and after["small"] == -(2**63)
+    assert json.loads(out.audit.value)["masked"]["after"]["balance"] == big

@@ -1,0 +1,48 @@
+"""JSON in and out of records: orjson on the hot path, the standard library where orjson cannot.
+
+orjson reads an integer beyond 64 bits as a float (a Debezium `NUMERIC` column can carry
+one) and cannot write one: a document with a run of 19 or more digits takes the standard
+library's path both ways, so such integers keep every digit. Non-standard constants (`NaN`,
+`Infinity`) are refused on both paths: they are not JSON, and orjson would write them back
+as `null`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import orjson
+
+#: 19 digits: the shortest integer that may not fit in 64 bits (`-9999999999999999999`).
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse JSON text (raises `json.JSONDecodeError`, or `UnicodeDecodeError` for bad UTF-8 bytes)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if _LONG_NUMBER.search(raw) is None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # the standard library says where, in its own words
+    text = raw.decode("utf-8")
+    try:
+        return json.loads(text, parse_constant=_no_constants)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:  # NaN, Infinity
+        raise json.JSONDecodeError(str(exc), text, 0) from None
+
+
+def dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON (non-ASCII characters as they are)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # an integer beyond 64 bits, or a non-string key
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
