@@ -452,9 +452,13 @@ class CpuSampler:
 class Bench:
     """The servers and worker processes of one run; `close` stops every one of them."""
 
-    def __init__(self, keep_logs: bool, engine: str = "faust") -> None:
+    def __init__(
+        self, keep_logs: bool, engine: str = "faust", fetch_wait_ms: int = 10, synchronous_commit: str = "on"
+    ) -> None:
         self.keep_logs = keep_logs
         self.engine = engine
+        self.fetch_wait_ms = fetch_wait_ms
+        self.synchronous_commit = synchronous_commit
         self.workdir = Path(tempfile.mkdtemp(prefix="veilstream-pipeline-"))
         self.workers: list[Worker] = []
         self.broker: EmbeddedBroker | None = None
@@ -523,6 +527,7 @@ class Bench:
             "metrics_port": 0,
             "ner": "off",
             "engine": self.engine,
+            "fetch_max_wait_ms": self.fetch_wait_ms,
         }
         return WorkerSettings(**{**base, **overrides})
 
@@ -533,6 +538,7 @@ class Bench:
                 env[f"VEILSTREAM_{name.upper()}"] = value if isinstance(value, str) else json.dumps(value)
         env["VEILSTREAM_DATABASE_URL"] = self.database_url
         env["VEILSTREAM_MASTER_KEY"] = self.master_key
+        env["VEILSTREAM_SYNCHRONOUS_COMMIT"] = self.synchronous_commit
         env["HF_HUB_OFFLINE"] = "1"
         env["TRANSFORMERS_OFFLINE"] = "1"
         return env
@@ -1177,6 +1183,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only", help="comma-separated: cdc,messages,ner,latency,ner-latency,scaling ((a) always runs)"
     )
     parser.add_argument("--engine", choices=("faust", "aiokafka"), default="faust", help="worker engine")
+    parser.add_argument("--fetch-wait-ms", type=int, default=10, help="worker fetch_max_wait_ms")
+    parser.add_argument(
+        "--synchronous-commit",
+        choices=("on", "off"),
+        default="on",
+        help="worker VEILSTREAM_SYNCHRONOUS_COMMIT",
+    )
     parser.add_argument("--batch-size", type=int, default=200, help="worker batch_size")
     parser.add_argument("--ceiling-batch", type=int, default=500, help="(a): getmany max_records")
     parser.add_argument("--batch-within", type=float, default=0.05, help="worker batch_within, seconds")
@@ -1206,7 +1219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"python {info['python']}, load average {' '.join(f'{x:.2f}' for x in info['load_average_at_start'])}"
     )
     print("versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items() if v))
-    bench = Bench(args.keep_logs, args.engine)
+    bench = Bench(args.keep_logs, args.engine, args.fetch_wait_ms, args.synchronous_commit)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM before the loop runs: same as Ctrl-C
     code = 0
     try:

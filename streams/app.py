@@ -80,7 +80,7 @@ def faust_app(settings: WorkerSettings, role: Role) -> faust.App:
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
-        producer_linger=0.002,
+        producer_linger=0.0,  # a batch is sent before its acks are awaited: linger only adds latency
         store="memory://",
         # faust makes an (empty, with the memory store) data dir; keep it out of the working directory.
         datadir=str(Path(tempfile.gettempdir()) / "veilstream-faust-{conf.id}"),

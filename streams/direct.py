@@ -92,7 +92,7 @@ class DirectWorker:
             heartbeat_interval_ms=int(min(3.0, settings.session_timeout / 3) * 1000),
         )
         self.producer = AIOKafkaProducer(
-            bootstrap_servers=servers, acks="all", linger_ms=2, enable_idempotence=False
+            bootstrap_servers=servers, acks="all", linger_ms=0, enable_idempotence=False
         )
         self.runtime = Runtime(settings, vault_settings, detect, self._send)
 

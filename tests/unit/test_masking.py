@@ -223,3 +223,19 @@ def test_integers_beyond_64_bits_keep_every_digit() -> None:
     after = json.loads(out.record.value)["after"]
     assert after["balance"] == big and after["small"] == -(2**63)
     assert json.loads(out.audit.value)["masked"]["after"]["balance"] == big
+
+
+def test_small_batches_are_detected_on_the_loop_big_ones_in_the_detection_thread() -> None:
+    import threading
+
+    threads: list[str] = []
+    pipeline = default_pipeline()
+
+    def detect(docs: Sequence[Document]) -> list[list[Span]]:
+        threads.append(threading.current_thread().name)
+        return pipeline.detect_many(docs)
+
+    run(masker(detect=detect), [record(cdc(ROW))])
+    many = [record(cdc({**ROW, "notes": f"{i} mail {EMAIL} " * 20}), offset=i) for i in range(5)]
+    run(masker(detect=detect), many)
+    assert threads[0] == "MainThread" and threads[1].startswith("veilstream-detect")
