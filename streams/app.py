@@ -139,18 +139,31 @@ class Runtime:
 
     async def handle(self, role: Role, records: Sequence[InRecord]) -> None:
         """One batch of `role`: returns once every output is acknowledged and every reject quarantined."""
+        finish = await self.prepare(role, records)
+        await finish()
+
+    async def prepare(self, role: Role, records: Sequence[InRecord]) -> Callable[[], Awaitable[Any]]:
+        """The first half of `handle`: mask (or answer) a batch without producing anything.
+
+        Returns the second half, its delivery. A batch may be prepared while an earlier one is
+        being delivered; deliveries must run one at a time, in batch order."""
         await self.ready()
         if role == "mask":
-            if self.mask is None:
+            mask = self.mask
+            if mask is None:
                 raise RuntimeError("mask service missing")
-            await self.mask.process(records)
-            return
+            outcomes = await mask.mask(records)
+            return lambda: mask.deliver(records, outcomes)
         if self.unmask is None or self.delivery is None:
             raise RuntimeError("unmask service missing")
         delivery, answer = self.delivery, self.unmask.answer
         answers = await delivery.until_done("vault", lambda: answer(records))
-        await delivery.send_all([a for a in answers if isinstance(a, OutRecord)])
-        await delivery.reject(records, answers)
+
+        async def finish() -> None:
+            await delivery.send_all([a for a in answers if isinstance(a, OutRecord)])
+            await delivery.reject(records, answers)
+
+        return finish
 
     async def close(self) -> None:
         if self.mask is not None:

@@ -3,15 +3,20 @@
 faust hands every record to the agent as an event, through a consumer thread, a conductor
 and a stream buffer; on the development machine that costs about 300 µs per record before
 the agent sees it (a bare faust forwarder tops out near 3,000 records/s, against 12,000+
-for an aiokafka consume -> produce loop). This engine reads batches with `getmany`, runs
-the same `Runtime.handle` (mask or unmask) and commits a batch's offsets only after the
-handler returns, that is after every output record is acknowledged and every rejected
-record quarantined. Same delivery semantics as the faust agents: at least once, replays
-byte-identical (deterministic tokens).
+for an aiokafka consume -> produce loop). This engine reads batches with `getmany` and runs
+the same per-batch code (`Runtime.prepare`, then its delivery step). A batch's offsets are
+committed only after its delivery returns, that is after every output record is acknowledged
+and every rejected record quarantined. Same delivery semantics as the faust agents: at least
+once, replays byte-identical (deterministic tokens).
 
-A rebalance waits for the batch in hand (the revocation callback takes the same lock), so a
-revoked partition's offsets are committed by the worker that processed them. SIGINT or
-SIGTERM stops the loop at once: the batch in hand is not committed and is consumed again.
+Two batches overlap: batch N+1 is parsed, detected and tokenized while batch N's records
+wait for the broker's acks. Deliveries (produce, quarantine, commit) run one at a time in
+batch order, so records keep their order per partition and offsets are committed in order.
+
+A rebalance waits for the batches in hand (the revocation callback takes the loop's lock and
+then waits for the delivery in flight), so a revoked partition's offsets are committed by the
+worker that processed them. SIGINT or SIGTERM stops the loop at once: batches in hand are
+not committed and are consumed again.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import contextlib
 import logging
 import signal
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
@@ -51,13 +57,14 @@ def in_record(message: ConsumerRecord[bytes, bytes]) -> InRecord:
 
 
 class _Rebalance(ConsumerRebalanceListener):
-    """Lets the batch in hand finish (and commit) before its partitions move."""
+    """Lets the batches in hand finish (and commit) before their partitions move."""
 
-    def __init__(self, lock: asyncio.Lock) -> None:
-        self.lock = lock
+    def __init__(self, worker: DirectWorker) -> None:
+        self.worker = worker
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
-        async with self.lock:
+        async with self.worker.lock:
+            await self.worker.settle()
             log.info("partitions revoked count=%d", len(revoked))
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
@@ -95,6 +102,15 @@ class DirectWorker:
             bootstrap_servers=servers, acks="all", linger_ms=0, enable_idempotence=False
         )
         self.runtime = Runtime(settings, vault_settings, detect, self._send)
+        self.delivering: asyncio.Task[None] | None = None
+
+    async def settle(self) -> None:
+        """Wait for the delivery in flight (its failure is raised by the loop, not here)."""
+        task, self.delivering = self.delivering, None
+        if task is not None:
+            await asyncio.wait([task])
+            if not task.cancelled() and task.exception() is not None:
+                self.delivering = task  # the loop re-raises it
 
     async def _send(self, record: OutRecord) -> Any:
         return await self.producer.send(
@@ -118,17 +134,22 @@ class DirectWorker:
         """Consume until cancelled."""
         await self._start(self.producer, "producer")
         try:
-            self.consumer.subscribe(input_topics(self.settings, self.role), listener=_Rebalance(self.lock))
+            self.consumer.subscribe(input_topics(self.settings, self.role), listener=_Rebalance(self))
             await self._start(self.consumer, "consumer")
             await self.runtime.ready()
             within = int(self.settings.batch_within * 1000)
             while True:
                 fetched = await self.consumer.getmany(timeout_ms=within, max_records=self.settings.batch_size)
+                if self.delivering is not None and self.delivering.done():
+                    self.delivering.result()  # a failed delivery stops the worker, uncommitted
+                    self.delivering = None
                 if not fetched:
                     continue
                 async with self.lock:
                     await self._batch(fetched)
         finally:
+            if self.delivering is not None:
+                self.delivering.cancel()
             with contextlib.suppress(Exception):
                 await self.consumer.stop()  # no commit: an unfinished batch is consumed again
             with contextlib.suppress(Exception):
@@ -136,10 +157,20 @@ class DirectWorker:
             await self.runtime.close()
 
     async def _batch(self, fetched: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
+        """Prepare this batch (overlapping the previous delivery), then start its delivery."""
         messages = [m for batch in fetched.values() for m in batch]
         observe_delay(time.time(), (m.timestamp / 1000 for m in messages if m.timestamp))
-        await self.runtime.handle(self.role, [in_record(m) for m in messages])
+        deliver = await self.runtime.prepare(self.role, [in_record(m) for m in messages])
         offsets = {tp: batch[-1].offset + 1 for tp, batch in fetched.items() if batch}
+        previous = self.delivering
+        if previous is not None:
+            await previous  # deliveries in batch order; a failure stops the worker here
+        self.delivering = asyncio.create_task(self._deliver(deliver, offsets))
+
+    async def _deliver(
+        self, deliver: Callable[[], Awaitable[Any]], offsets: dict[TopicPartition, int]
+    ) -> None:
+        await deliver()
         try:
             await self.consumer.commit(offsets)
         except CommitFailedError:  # the group moved on: the new owner replays (identically)

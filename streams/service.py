@@ -129,10 +129,20 @@ class MaskService:
 
     async def process(self, records: Sequence[InRecord]) -> list[Outcome]:
         """Mask and deliver one batch; returns when all of it is safely somewhere."""
+        return await self.deliver(records, await self.mask(records))
+
+    async def mask(self, records: Sequence[InRecord]) -> list[Outcome]:
+        """The first half of `process`: outcomes, nothing produced yet (vault outages waited out).
+
+        Batches may be masked while an earlier batch is being delivered; `deliver` must then be
+        called in batch order, which keeps the order of records per partition."""
         metrics.BATCH_SIZE.observe(len(records))
         for record in records:
             metrics.RECORDS_IN.labels(record.topic).inc()
-        outcomes = await self.delivery.until_done("vault", lambda: self.masker.mask_batch(records))
+        return await self.delivery.until_done("vault", lambda: self.masker.mask_batch(records))
+
+    async def deliver(self, records: Sequence[InRecord], outcomes: list[Outcome]) -> list[Outcome]:
+        """The second half of `process`: produce, then quarantine what could not be masked or produced."""
         outcomes = await self._deliver(outcomes)
         await self.delivery.reject(records, outcomes)
         return outcomes

@@ -19,8 +19,11 @@ class FakeMask:
         self.batches: list[list[InRecord]] = []
         self.fail = fail
 
-    async def process(self, records: Sequence[InRecord]) -> None:
+    async def mask(self, records: Sequence[InRecord]) -> list[Any]:
         self.batches.append(list(records))
+        return []
+
+    async def deliver(self, _records: Sequence[InRecord], _outcomes: list[Any]) -> None:
         if self.fail:
             raise RuntimeError("delivery did not finish")
 
@@ -50,6 +53,7 @@ class FakeRuntime:
 
     detect = staticmethod(lambda docs: [[] for _ in docs])
     handle = Runtime.handle
+    prepare = Runtime.prepare
 
     def __init__(self, mask: FakeMask | None = None) -> None:
         self.mask = mask or FakeMask()
