@@ -22,7 +22,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from detectors import Document, Span
 from streams import metrics
-from streams.kafka import InRecord, OutRecord, as_headers
+from streams.kafka import InRecord, OutRecord, in_record
 from streams.masking import Masker
 from streams.policies import PolicyBook, vault_loader
 from streams.service import Backoff, Delivery, MaskService, Send
@@ -178,17 +178,9 @@ def observe_delay(now: float, timestamps: Iterable[float]) -> None:
         metrics.CONSUME_DELAY.observe(max(0.0, now - ts))
 
 
-def in_record(message: Any) -> InRecord:
-    """A faust/aiokafka message as an `InRecord`."""
-    return InRecord(
-        message.topic,
-        message.partition,
-        message.offset,
-        message.key,
-        message.value,
-        as_headers(message.headers),
-        int(message.timestamp * 1000) if message.timestamp else None,
-    )
+def faust_record(message: Any) -> InRecord:
+    """A faust message (timestamp in seconds) as an `InRecord`."""
+    return in_record(message, int(message.timestamp * 1000) if message.timestamp else None)
 
 
 def build(
@@ -228,7 +220,7 @@ def build(
     async def batches(stream: Any) -> AsyncIterator[tuple[list[Any], list[InRecord]]]:
         async for events in stream.noack_take(settings.batch_size, within=settings.batch_within):
             observe_delay(time.time(), (e.message.timestamp for e in events if e.message.timestamp))
-            yield events, [in_record(e.message) for e in events]
+            yield events, [faust_record(e.message) for e in events]
 
     if role == "mask" and runtime.detect is None:
         raise ValueError("the mask role needs a detection function")

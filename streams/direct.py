@@ -35,7 +35,7 @@ from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from streams import metrics
 from streams.app import Detect, Runtime, app_id, input_topics, observe_delay
-from streams.kafka import InRecord, OutRecord, as_headers
+from streams.kafka import InRecord, OutRecord, in_record
 from streams.service import Backoff
 from streams.settings import Role, WorkerSettings
 from vault.settings import VaultSettings
@@ -43,17 +43,9 @@ from vault.settings import VaultSettings
 log = logging.getLogger(__name__)
 
 
-def in_record(message: ConsumerRecord[bytes, bytes]) -> InRecord:
-    """An aiokafka record as an `InRecord`."""
-    return InRecord(
-        message.topic,
-        message.partition,
-        message.offset,
-        message.key,
-        message.value,
-        as_headers(message.headers),
-        message.timestamp,
-    )
+def aiokafka_record(message: ConsumerRecord[bytes, bytes]) -> InRecord:
+    """An aiokafka record (timestamp in ms) as an `InRecord`."""
+    return in_record(message, message.timestamp)
 
 
 class _Rebalance(ConsumerRebalanceListener):
@@ -160,7 +152,7 @@ class DirectWorker:
         """Prepare this batch (overlapping the previous delivery), then start its delivery."""
         messages = [m for batch in fetched.values() for m in batch]
         observe_delay(time.time(), (m.timestamp / 1000 for m in messages if m.timestamp))
-        deliver = await self.runtime.prepare(self.role, [in_record(m) for m in messages])
+        deliver = await self.runtime.prepare(self.role, [aiokafka_record(m) for m in messages])
         offsets = {tp: batch[-1].offset + 1 for tp, batch in fetched.items() if batch}
         previous = self.delivering
         if previous is not None:
@@ -205,4 +197,4 @@ def run(settings: WorkerSettings, vault_settings: VaultSettings, role: Role, det
     return 0
 
 
-__all__ = ["DirectWorker", "in_record", "run"]
+__all__ = ["DirectWorker", "aiokafka_record", "run"]

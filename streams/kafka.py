@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import regex
 
@@ -62,3 +63,16 @@ def as_headers(raw: Iterable[tuple[str, bytes | None]] | Mapping[str, bytes | No
         return ()
     items = raw.items() if isinstance(raw, Mapping) else raw
     return tuple((str(k), v if v is not None else b"") for k, v in items)
+
+
+def in_record(message: Any, timestamp_ms: int | None) -> InRecord:
+    """A consumed faust or aiokafka message as an `InRecord` (their timestamps differ in unit)."""
+    return InRecord(
+        message.topic,
+        message.partition,
+        message.offset,
+        message.key,
+        message.value,
+        as_headers(message.headers),
+        timestamp_ms,
+    )

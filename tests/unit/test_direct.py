@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aiokafka.structs import ConsumerRecord
 
-from streams.direct import DirectWorker, in_record
+from streams.direct import DirectWorker, aiokafka_record
 from streams.settings import WorkerSettings
 from vault.settings import VaultSettings
 
@@ -46,7 +46,7 @@ def test_in_record_keeps_position_bytes_headers_and_timestamp() -> None:
     message = ConsumerRecord(
         "crm.cdc.contacts", 3, 41, 1_760_000_000_123, 0, b"k", b"v", None, 1, 1, [("h", b"x")]
     )
-    record = in_record(message)
+    record = aiokafka_record(message)
     assert (record.topic, record.partition, record.offset) == ("crm.cdc.contacts", 3, 41)
     assert (record.key, record.value, record.timestamp_ms) == (b"k", b"v", 1_760_000_000_123)
     assert record.headers == (("h", b"x"),)
