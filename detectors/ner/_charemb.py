@@ -16,7 +16,7 @@ do not change.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Final
 
 import torch
@@ -30,10 +30,19 @@ CACHE_WORDS: Final = 32_768
 
 
 class BatchedCharEmbeddings(TokenEmbeddings):
-    """A word's vector: the final states of a bidirectional LSTM over its characters."""
+    """A word's vector: the final states of a bidirectional LSTM over its characters.
+
+    With a `lexicon` (list name -> lower-cased words), one 0/1 feature per list follows:
+    whether the lower-cased word is in that list (lists in sorted order of their names).
+    """
 
     def __init__(
-        self, chars: Sequence[str], char_dim: int = 25, hidden: int = 50, name: str = "chars"
+        self,
+        chars: Sequence[str],
+        char_dim: int = 25,
+        hidden: int = 50,
+        name: str = "chars",
+        lexicon: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         super().__init__()
         self.name = name
@@ -41,7 +50,17 @@ class BatchedCharEmbeddings(TokenEmbeddings):
         self.index = {c: i + 2 for i, c in enumerate(chars)}
         self.char_embedding = torch.nn.Embedding(len(chars) + 2, char_dim, padding_idx=PAD)
         self.char_rnn = torch.nn.LSTM(char_dim, hidden, bidirectional=True, batch_first=True)
-        self._length = 2 * hidden
+        self.lists = sorted(lexicon or {})
+        masks: dict[str, int] = {}
+        for bit, list_name in enumerate(self.lists):
+            for word in (lexicon or {})[list_name]:
+                masks[word] = masks.get(word, 0) | 1 << bit
+        rows: dict[int, list[float]] = {}  # one row object per distinct combination of lists
+        for mask in set(masks.values()):
+            rows[mask] = [float(mask >> bit & 1) for bit in range(len(self.lists))]
+        self._member = {word: rows[mask] for word, mask in masks.items()}  # lower-cased word -> 0/1 row
+        self._absent = [0.0] * len(self.lists)
+        self._length = 2 * hidden + len(self.lists)
         self._cache: dict[str, torch.Tensor] = {}
         self._cache_key: Hashable = None
         self.eval()
@@ -99,7 +118,18 @@ class BatchedCharEmbeddings(TokenEmbeddings):
             self.char_embedding(padded.to(device)), lengths, batch_first=True, enforce_sorted=False
         )
         _, (hidden, _) = self.char_rnn(packed)
-        return torch.cat([hidden[0], hidden[1]], dim=1)
+        if not self.lists:
+            return torch.cat([hidden[0], hidden[1]], dim=1)
+        features = torch.tensor([self._row(w) for w in words], device=device)
+        return torch.cat([hidden[0], hidden[1], features], dim=1)
+
+    def _row(self, word: str) -> list[float]:
+        """The word's list-membership features (a possessive `'s` is looked up without it)."""
+        key = word.lower()
+        row = self._member.get(key)
+        if row is None and key.endswith(("'s", "’s")):
+            row = self._member.get(key[:-2])
+        return self._absent if row is None else row
 
     def _add_embeddings_internal(self, sentences: list[Sentence]) -> list[Sentence]:
         words = [t.text for s in sentences for t in s.tokens]

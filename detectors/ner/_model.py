@@ -44,6 +44,8 @@ class TaggerConfig:
     hidden_size: int = 128
     use_crf: bool = True
     minilm_layers: str = "-1"
+    #: Word lists whose membership is a per-token feature ("chars" embeddings): name -> lower-cased words.
+    lexicon: dict[str, list[str]] = field(default_factory=dict)
     format: int = FORMAT
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -93,7 +95,11 @@ def build(config: TaggerConfig, fresh: bool = False) -> SequenceTagger:
         elif kind == "chars":
             from detectors.ner._charemb import BatchedCharEmbeddings
 
-            parts.append(BatchedCharEmbeddings(config.chars, config.char_dim, config.char_hidden))
+            parts.append(
+                BatchedCharEmbeddings(
+                    config.chars, config.char_dim, config.char_hidden, lexicon=config.lexicon
+                )
+            )
         elif kind == "char":  # flair's own, slower per token
             chars = Dictionary(add_unk=True)  # index 0: characters never seen in training
             for item in config.chars:
@@ -135,7 +141,15 @@ def save(tagger: SequenceTagger, config: TaggerConfig, directory: Path) -> None:
     config.tags = list(tagger.label_dictionary.get_items())
     state = {k: v.detach().cpu().contiguous() for k, v in tagger.state_dict().items() if _is_shipped(k)}
     save_file(state, str(directory / WEIGHTS_FILE))
-    (directory / CONFIG_FILE).write_text(json.dumps(asdict(config), ensure_ascii=False, indent=1) + "\n")
+    raw = asdict(config)
+    lexicon = raw.pop("lexicon")
+    text = json.dumps(raw, ensure_ascii=False, indent=1)
+    if lexicon:  # one line per list: the file stays readable
+        lists = ",\n".join(
+            f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in lexicon.items()
+        )
+        text = text[: text.rindex("}")].rstrip() + ',\n "lexicon": {\n' + lists + "\n }\n}"
+    (directory / CONFIG_FILE).write_text(text + "\n", encoding="utf-8")
 
 
 def read_config(directory: Path) -> TaggerConfig:

@@ -60,6 +60,13 @@ def _windows(toks: Sequence[tuple[int, int]], text: str) -> list[tuple[int, int]
     return out
 
 
+def _without_possessive(text: str, start: int, end: int) -> int:
+    """End of a span without a trailing possessive `'s` (`Anna's` is one token; the name is `Anna`)."""
+    if end - start > 2 and text[end - 2] in "'’" and text[end - 1] in "sS":
+        return end - 2
+    return end
+
+
 def _model_text(token: str) -> str:
     """What the tagger sees for a token: unprintable characters would vanish in its tokenizers."""
     return token if token.isprintable() else "_"
@@ -129,6 +136,7 @@ class NerStage:
                 entity = _entity(label)
                 if entity is not None:
                     start, end = window[indices[0]][0], window[indices[-1]][1]
+                    end = _without_possessive(docs[i].text, start, end)
                     confidence = min(SCORE_CAP, max(0.0, score))
                     results[i].append(Span(start, end, entity, confidence, self.name))
         return results

@@ -82,3 +82,33 @@ def test_corpus_is_reproducible_and_spans_are_exact() -> None:
         for start, end, _ in ex.spans:
             piece = ex.text[start:end]
             assert piece and piece == piece.strip()
+
+
+def test_corpus_scales_languages_and_has_prose() -> None:
+    examples = generate(6, 10, scale={"en": 2.0})
+    counts = {lang: sum(e.lang == lang for e in examples) for lang in ("en", "es", "fr", "de", "pt")}
+    assert counts == {"en": 20, "es": 10, "fr": 10, "de": 10, "pt": 10}
+
+
+def test_lexicon_lists_are_lower_case_sorted_and_sample_names() -> None:
+    from detectors.ner.training.lexicon import KEEP_TENTHS, SAMPLED, _kept, build_lexicon
+
+    lexicon = build_lexicon()
+    assert list(lexicon) == sorted(lexicon)
+    assert {"first", "last", "city", "region", "common", "company", "street"} <= set(lexicon)
+    assert "what's" in lexicon["common"] and "llc" in lexicon["company"]
+    for name in SAMPLED:
+        words = lexicon[name]
+        assert words == sorted(words) and all(w == w.lower() and _kept(w) for w in words)
+    assert 0 < KEEP_TENTHS < 10
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [("Anna's car", "Anna"), ("O’Neil’s", "O’Neil"), ("Lucas", "Lucas"), ("Jo's", "Jo"), ("'s", "'s")],
+)
+def test_possessive_s_is_left_out_of_spans(text: str, kept: str) -> None:
+    from detectors.ner._stage import _without_possessive
+
+    end = len(text.split(" ")[0])
+    assert text[: _without_possessive(text, 0, end)] == kept

@@ -19,9 +19,10 @@ from detectors.ner.training.score import score
 
 pytestmark = pytest.mark.slow
 
-#: Fixed quality floor on a fixed generated set (seed unseen in training); measured 0.98 (min lang 0.95).
-MIN_PII_F1 = 0.90
-MIN_LANG_PII_F1 = 0.85
+#: Fixed quality floor on a fixed generated set (seed unseen in training); measured 0.98 (min lang 0.96;
+#: the model before the lexicon and the broader corpus: 0.92, min lang 0.89).
+MIN_PII_F1 = 0.95
+MIN_LANG_PII_F1 = 0.92
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +116,45 @@ def test_word_cache_is_dropped_when_weights_change_and_unused_in_training() -> N
     embeddings.train()
     trained = embeddings.encode(["ab"])
     assert trained.requires_grad
+
+
+def test_lexicon_features_save_load_and_fast_path(tmp_path: Path) -> None:
+    import torch
+
+    from detectors.ner._model import TaggerConfig, build, load, save
+
+    config = TaggerConfig(
+        embeddings=["chars"],
+        tags=["PERSON", "LOCATION"],
+        chars=list("abcdefghijklmnopqrstuvwxyzAJLS'"),
+        char_dim=6,
+        char_hidden=5,
+        hidden_size=8,
+        lexicon={"first": ["ana", "john"], "common": ["the", "what's"]},
+    )
+    tagger = build(config, fresh=True)
+    torch.manual_seed(3)
+    with torch.no_grad():
+        for p in tagger.parameters():
+            p.normal_(0.0, 0.7)
+    save(tagger, config, tmp_path)
+    loaded = load(tmp_path).embeddings
+    assert isinstance(loaded, BatchedCharEmbeddings)
+    assert loaded.lists == ["common", "first"] and loaded.embedding_length == 2 * 5 + 2
+    with torch.inference_mode():
+        vectors = loaded.encode(["Ana", "Ana's", "WHAT'S", "zzz"])
+    assert vectors[:, -2:].tolist() == [[0.0, 1.0], [0.0, 1.0], [1.0, 0.0], [0.0, 0.0]]
+    ner = NerStage(str(tmp_path))
+    docs = [Document("John and ana saw the sea, what's up Jo Smith"), Document("the Ana"), Document("")]
+    fast = ner.detect_many(docs)
+    assert any(fast)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_fast, "supports", lambda tagger: False)
+        slow = ner.detect_many(docs)
+    # flair's own predict scores spans differently; the spans themselves must be equal
+    assert [[(s.start, s.end, s.entity) for s in d] for d in fast] == [
+        [(s.start, s.end, s.entity) for s in d] for d in slow
+    ]
 
 
 def test_long_text_is_windowed_and_offsets_stay_in_range(stage: NerStage) -> None:

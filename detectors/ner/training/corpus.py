@@ -3,7 +3,9 @@
 CRM notes, tickets, chat turns, emails and address lines built from this module's
 own templates, filled with Faker values in each country's format. Names come in
 every casing; hard negatives (products, capitalized common nouns, street words
-without a name, months, weekdays, greetings) are labelled `O`.
+without a name, months, weekdays, greetings) are labelled `O`. *Prose* lines put
+entities among everyday words from Faker's word lists, so the tagger sees many more
+non-entity words than the templates hold.
 
 Never add evaluation data (`synth_dataset_v2.json`, `data/eval/`) here.
 """
@@ -11,7 +13,7 @@ Never add evaluation data (`synth_dataset_v2.json`, `data/eval/`) here.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -27,7 +29,7 @@ LANGS: Final = ("en", "es", "fr", "de", "pt")
 
 #: Faker locales per language; extra locales only widen name and place shapes.
 LOCALES: Final = {
-    "en": ("en_US", "en_GB", "en_CA", "en_AU", "en_IE"),
+    "en": ("en_US", "en_GB", "en_CA", "en_AU", "en_IE", "en_NZ"),
     "es": ("es_ES", "es_MX", "es_AR", "es_CO", "es_CL"),
     "fr": ("fr_FR", "fr_CA", "fr_CH"),
     "de": ("de_DE", "de_AT", "de_CH"),
@@ -36,6 +38,7 @@ LOCALES: Final = {
 FOREIGN: Final = (
     "it_IT", "nl_NL", "pl_PL", "fi_FI", "hu_HU", "sv_SE", "da_DK", "cs_CZ", "ro_RO",
     "tr_TR", "hr_HR", "sk_SK", "sl_SI", "et_EE", "lv_LV", "lt_LT", "no_NO", "id_ID",
+    "en_IN", "en_PK", "zu_ZA", "yo_NG", "tw_GH", "vi_VN", "az_AZ", "uz_UZ", "ga_IE", "sw",
 )  # fmt: skip
 
 
@@ -89,6 +92,50 @@ SENTENCES: Final[dict[str, tuple[str, ...]]] = {
         "Please update my home address to {ADDRESS}.",
         "{PER}'s order was shipped to {STREET}, {CITY}, {REGION}.",
         "Is {ORG} still hiring in {CITY}?",
+        # broader shapes: names, places and organizations in plain narrative English
+        "{FIRST} grew up in {CITY} and later moved to {COUNTRY}.",
+        "I think {FIRST} is right, the {NOUN} numbers look off.",
+        "We're flying to {CITY} on {DAY}, then driving to {REGION}.",
+        "{PER} is a {JOB} at {ORG}.",
+        "According to {PER}, the {NOUN} audit went well.",
+        "What's the status of {FIRST}'s request?",
+        "It's been {N} days and {ORG} still hasn't replied.",
+        "Have you heard from {LOWER_PER} yet? they said they'd call back",
+        "The {NRP} supplier {ORG} delivered late again.",
+        "Last {MONTH} {PER} visited our office in {CITY}.",
+        "She was born in {COUNTRY} but has lived in {CITY} for years.",
+        "{COUNTRY} and {COUNTRY} are our biggest markets.",
+        "Most of our customers in {REGION} pay by card.",
+        "{CITY} is {N} miles from here.",
+        "he doesn't want to talk to {FIRST} about it anymore",
+        "Thanks {FIRST}! I'll forward this to {PER} at {ORG}.",
+        "{ORG} has acquired {ORG} for an undisclosed sum.",
+        "Please add {PER} and {PER} to the {NOUN} thread.",
+        "Dear {FIRST}, your application to {ORG} has been received.",
+        "{LAST} said {ORG} would sign before {MONTH}.",
+        "The meeting with {ORG} in {CITY} was moved to {DAY}.",
+        "My manager, {PER}, approved the trip to {COUNTRY}.",
+        "Our new {JOB}, {PER}, starts on {DAY}.",
+        "Can someone from {ORG} call me? I live near {STREET}.",
+        "i told {LOWER_PER} the package was left at {ADDRESS}",
+        "A letter from {PER} arrived yesterday from {CITY}, {REGION}.",
+        "{FIRST} and I went to school together in {CITY}.",
+        "We ordered {N} units from {ORG} last week.",
+        "Our partner {ORG} runs the warehouse on {STREET}.",
+        "Who is the contact person at {ORG}? Is it {PER}?",
+        "{PER} from {REGION} won the {PRODUCT} raffle.",
+        "Don't forget to invite {FIRST} and {FIRST} to the party.",
+        "The flight from {CITY} to {CITY} was cancelled.",
+        "Customer {PER} ({COUNTRY}) reported a billing error.",
+        "There is no record of {PER} in our {NOUN} system.",
+        "Please note that {ORG} changed its address to {ADDRESS}.",
+        "They've hired {PER} as {JOB}.",
+        "{PER}, {JOB}, {ORG}, {CITY}",
+        "I've attached the contract {ORG} sent to {FIRST}.",
+        "My grandmother {PER} still lives in {COUNTRY}.",
+        "Ask {LAST} whether {ORG} can ship to {COUNTRY}.",
+        "Signed, {PER}",
+        "Regarding your visit to {CITY}: {ORG} will cover the hotel.",
     ),
     "es": (
         "Hablé con {PER} sobre la renovación del {PRODUCT}; seguimiento el {DAY}.",
@@ -265,6 +312,17 @@ NEGATIVES: Final[dict[str, tuple[str, ...]]] = {
         "Payment of {AMOUNT} received on {DATE} for order {REF}.",
         "{TITLE} Meeting Notes: Budget Review And Next Steps",
         "ID {ID} verified by the {NOUN} Team on {DATE}.",
+        "What's the best way to reset it? I don't want to lose my data.",
+        "It's great, but the battery drops too fast since the update.",
+        "Our {JOB} said the {NRP} version isn't available yet.",
+        "You're right, we shouldn't have charged you twice.",
+        "Happy Birthday! Hope you have a wonderful {DAY}.",
+        "The Senior {JOB} and the Chief Financial Officer signed off.",
+        "Title: Quarterly Review. Agenda: Pricing, Roadmap, Hiring.",
+        "I can't log in and the app keeps saying Error {N}.",
+        "Great news: the Premium Plan now includes {N} GB of storage!",
+        "My grandfather loved rock and roll music in the 70s.",
+        "There's a typo on page {N} of the Terms and Conditions.",
     ),
     "es": (
         "{GREET}, ¡gracias por escribirnos!",
@@ -352,6 +410,81 @@ NEGATIVES: Final[dict[str, tuple[str, ...]]] = {
     ),
 }
 
+#: Everyday words that are never entities: Faker's lorem word lists (Portuguese has none, so
+#: it is written here) and, for English, contractions. They fill `_prose` lines, so that the
+#: tagger sees far more non-entity words than its templates hold.
+_LOREM_LOCALES: Final = {"en": "en_US", "es": "es_ES", "fr": "fr_FR", "de": "de_DE"}
+_PT_TEXT: Final = """a o os as um uma de do da dos das em no na nos nas por para com sem sobre entre até desde
+    que se mas ou e também muito pouco mais menos bem mal sempre nunca já ainda hoje ontem amanhã
+    agora depois antes aqui ali lá onde quando como porque porquê então assim talvez sim não
+    eu tu ele ela nós vocês eles elas meu minha seu sua nosso nossa isto isso aquilo este esta
+    ser estar ter haver fazer dizer ir ver dar saber querer poder dever ficar passar chegar
+    pedir pagar enviar receber ligar falar trabalhar comprar vender abrir fechar mudar usar
+    casa carro tempo dia semana mês ano hora vez coisa pessoa gente trabalho empresa cliente
+    conta fatura pedido encomenda preço valor problema resposta pergunta mensagem serviço
+    equipa loja produto caixa rua cidade país mundo família amigo filho filha pai mãe
+    grande pequeno novo velho bom boa mau melhor pior primeiro último próximo outro mesmo todo
+    toda cada algum nenhum certo possível difícil fácil rápido lento caro barato obrigado
+    ótimo pronto aberto fechado livre cheio vazio claro escuro quente frio longe perto"""
+_PT_WORDS: Final = tuple(_PT_TEXT.split())
+_EN_CONTRACTIONS: Final = (
+    "What's", "it's", "It's", "don't", "I'm", "can't", "won't", "isn't", "didn't", "wouldn't",
+    "shouldn't", "couldn't", "you're", "we're", "they're", "I've", "I'd", "let's", "that's",
+    "there's", "he's", "she's", "doesn't", "haven't", "aren't", "wasn't", "you'll", "we'll",
+)  # fmt: skip
+
+
+def common_words(lang: str) -> tuple[str, ...]:
+    """Everyday words of `lang` (see above)."""
+    if lang == "pt":
+        return _PT_WORDS
+    import importlib
+
+    module = importlib.import_module(f"faker.providers.lorem.{_LOREM_LOCALES[lang]}")
+    words = tuple(w for w in module.Provider.word_list if w.isalpha() or "'" in w)
+    if lang != "en":
+        return words
+    from faker.providers.company.en_US import Provider as Company
+
+    pos = module.Provider.parts_of_speech
+    extra = {w.lower() for group in (*Company.catch_phrase_words, *Company.bsWords) for w in group}
+    extra.update(w for group in pos.values() for w in group)
+    extra.update(_inflections(pos["verb"], pos["noun"]))
+    extra.update(_EN_IRREGULAR.split())
+    return words + _EN_CONTRACTIONS + tuple(sorted(w for w in extra if w.isalpha() and w not in words))
+
+
+def _inflections(verbs: Sequence[str], nouns: Sequence[str]) -> set[str]:
+    """Regular English forms: -s, -ed, -ing for verbs, plurals for nouns (some are not words: harmless)."""
+    out = set()
+    for word in (*verbs, *nouns):
+        out.add(word + "es" if word.endswith(("s", "sh", "ch", "x")) else word + "s")
+    for verb in verbs:
+        stem = verb[:-1] if verb.endswith("e") else verb
+        out.update((stem + "ed", stem + "ing"))
+    return out
+
+
+_EN_IRREGULAR: Final = """
+    arose arisen ate eaten became began begun bent bet bit bitten bled blew blown bought broke broken
+    brought built burnt caught chose chosen clung came cost crept dealt did done drew drawn drank drunk
+    drove driven dug fed felt fell fallen fought found fled flew flown forbade forgot forgotten forgave
+    forgiven froze frozen got gotten gave given went gone grew grown hung had heard hid hidden held hurt
+    kept knelt knew known laid led left lent let lay lain lit lost made meant met paid proved put quit
+    read rode ridden rang rung rose risen ran said saw seen sought sold sent set shook shaken shone shot
+    showed shown shrank shut sang sung sank sunk sat slept slid spoke spoken spent spun split spread
+    sprang stood stole stolen stuck stung stank struck swore sworn swept swam swum swung took taken
+    taught tore torn told thought threw thrown understood woke woken wore worn wove won wound wrote
+    written glad lucky brilliant novel wonderful awful terrible amazing favorite favourite"""
+
+
+#: Slots a `_prose` line may hold, with their weights.
+_PROSE_SLOTS: Final = (
+    ("PER", 4), ("FIRST", 2), ("LAST", 1), ("LOWER_PER", 1), ("CITY", 2), ("COUNTRY", 2),
+    ("REGION", 1), ("ORG", 3), ("STREET", 1), ("ADDRESS", 1),
+    ("JOB", 1), ("NRP", 1), ("MONTH", 1), ("DAY", 1), ("PRODUCT", 1), ("TITLE", 1), ("N", 1),
+)  # fmt: skip
+
 GREETINGS: Final = {
     "en": ("Hi", "Hello", "Dear", "Good morning", "Hey", "Thanks", "Cheers", "Regards"),
     "es": ("Hola", "Estimado", "Estimada", "Buenos días", "Buenas tardes", "Gracias", "Saludos"),
@@ -438,6 +571,19 @@ _ORG_FORMS: Final = {
 }
 
 
+_INDUSTRIES: Final = {
+    "en": ("Logistics", "Consulting", "Holdings", "Health", "Capital", "Foods", "Motors", "Energy",
+           "Insurance", "Bank", "Systems", "Technologies", "Solutions", "Media", "Associates", "& Sons",
+           "Brothers", "Construction", "Pharmaceuticals", "Airlines", "Realty", "Law Firm", "Bakery"),
+    "es": ("Logística", "Consultores", "Seguros", "Alimentos", "Energía", "Construcciones", "Hermanos",
+           "Abogados", "Transportes", "Inmobiliaria", "Farmacia", "Sistemas"),
+    "fr": ("Logistique", "Conseil", "Assurances", "Alimentation", "Énergie", "Construction", "Frères",
+           "Avocats", "Transports", "Immobilier", "Pharmacie", "Systèmes"),
+    "de": ("Logistik", "Beratung", "Versicherungen", "Lebensmittel", "Energie", "Bau", "Söhne",
+           "Rechtsanwälte", "Transporte", "Immobilien", "Apotheke", "Systeme"),
+    "pt": ("Logística", "Consultoria", "Seguros", "Alimentos", "Energia", "Construções", "Irmãos",
+           "Advogados", "Transportes", "Imobiliária", "Farmácia", "Sistemas"),
+}  # fmt: skip
 _PREFIXES: Final = ("Mr. ", "Mrs. ", "Ms. ", "Dr. ", "Sr. ", "Sra. ", "M. ", "Mme ", "Prof. ", "Herr ")
 
 
@@ -448,6 +594,7 @@ class _Values:
         self.lang = lang
         self.rng = rng
         self.fakers = fakers
+        self._home = [fakers[loc] for loc in LOCALES[lang]]  # their name() prefixes are known
 
     def _faker(self, foreign_rate: float = 0.25) -> Faker:
         if self.rng.random() < foreign_rate:
@@ -464,7 +611,7 @@ class _Values:
         f = self._faker()
         r = self.rng.random()
         if r < 0.55:
-            name = f.name()
+            name = f.name() if f in self._home else f"{f.first_name()} {f.last_name()}"
             for prefix in _PREFIXES:
                 name = name.removeprefix(prefix)
         elif r < 0.7:
@@ -510,14 +657,25 @@ class _Values:
             return f"{self.street()}, {f.postcode()} {f.city()}"
         if r < 0.85:
             return f"{self.street()}, {f.city()}, {f.postcode()}"
-        return f"{self.street()}, {f.postcode()} {f.city()}, {f.country()}"
+        return f"{self.street()}\n{f.postcode()} {f.city()}"
 
     def org(self) -> str:
         r = self.rng.random()
-        if r < 0.55:
+        if r < 0.45:
             return self._faker(0.2).company()
+        if r < 0.65:  # a family name or a place, an industry word, maybe a legal form
+            f = self._faker(0.2)
+            head = f.last_name() if self.rng.random() < 0.7 else f.city()
+            name = f"{head} {self.rng.choice(_INDUSTRIES[self.lang])}"
+            if self.rng.random() < 0.5:
+                name = f"{name} {self.rng.choice(_ORG_FORMS[self.lang])}"
+            return _case(self.rng, name, rate=0.1)
+        if r < 0.75:  # everyday words, capitalized: "Blue Harbor Capital", "Open Data Systems"
+            words = common_words(self.lang)
+            head = " ".join(self.rng.choice(words).capitalize() for _ in range(self.rng.randint(1, 2)))
+            return f"{head} {self.rng.choice(_INDUSTRIES[self.lang])}"
         brand = self.rng.choice(_BRAND_HEAD) + self.rng.choice(_BRAND_TAIL)
-        if r < 0.8:
+        if r < 0.88:
             return brand
         return f"{brand} {self.rng.choice(_ORG_FORMS[self.lang])}"
 
@@ -531,7 +689,7 @@ def _upper(text: str) -> str:
     return "".join(up if len(up := c.upper()) == 1 else c for c in text)
 
 
-def _case(rng: random.Random, value: str, rate: float = 0.25) -> str:
+def _case(rng: random.Random, value: str, rate: float = 0.16) -> str:
     r = rng.random()
     if r < rate / 2:
         return _lower(value)
@@ -545,6 +703,7 @@ class Generator:
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
+        self._words: dict[str, tuple[str, ...]] = {}
         self.fakers: dict[str, Faker] = {}
         for i, locale in enumerate(sorted({loc for locs in LOCALES.values() for loc in locs} | set(FOREIGN))):
             fake = Faker(locale)
@@ -555,7 +714,7 @@ class Generator:
         values = _Values(lang, self.rng, self.fakers)
         kinds: tuple[Callable[[_Values], Example], ...] = (
             self._note, self._note, self._ticket, self._chat, self._email, self._address_line, self._negative,
-            self._record,
+            self._record, self._prose, self._prose,
         )  # fmt: skip
         for _ in range(n):
             example = self.rng.choice(kinds)(values)
@@ -606,8 +765,14 @@ class Generator:
                 return
             close = template.index("}", open_)
             builder.add(template[pos:open_])
-            value, label = fillers[template[open_ + 1 : close]]()
+            slot = template[open_ + 1 : close]
+            value, label = fillers[slot]()
             builder.add(value, label)
+            if (
+                slot == "ADDRESS" and self.rng.random() < 0.15
+            ):  # a country is a place, not part of the address
+                builder.add(self.rng.choice((", ", "\n", " ")))
+                builder.add(values.country(), LOC)
             pos = close + 1
 
     def _date(self, values: _Values) -> str:
@@ -724,6 +889,34 @@ class Generator:
             self._fill(values, f"{label}: {{{slot}}}", b)
         return b.build()
 
+    def _prose(self, values: _Values) -> Example:
+        """Everyday words with up to three entities (or unlabelled fillers) at random places.
+
+        Not grammatical: it teaches the tagger that a word it has not seen is not a name
+        for that alone, and that names, places and organizations stand anywhere.
+        """
+        b = _Builder(values.lang)
+        words = self._words.setdefault(values.lang, common_words(values.lang))
+        n = self.rng.randint(4, 16)
+        headline = self.rng.random() < 0.1  # Every Word Capitalized, no entity
+        slots = (
+            set() if headline else set(self.rng.sample(range(n), min(n, self.rng.choice((0, 1, 1, 2, 2, 3)))))
+        )
+        names = [name for name, _ in _PROSE_SLOTS]
+        weights = [w for _, w in _PROSE_SLOTS]
+        for i in range(n):
+            if i:
+                b.add(self.rng.choice((" ", " ", " ", " ", ", ")))
+            if i in slots:
+                self._fill(values, "{" + self.rng.choices(names, weights)[0] + "}", b)
+                continue
+            word = self.rng.choice(words)
+            if i == 0 or headline or self.rng.random() < 0.06:
+                word = word[:1].upper() + word[1:]
+            b.add(word)
+        b.add(self.rng.choice((".", ".", ".", "?", "!", "")))
+        return b.build()
+
     def _negative(self, values: _Values) -> Example:
         b = _Builder(values.lang)
         for i in range(self.rng.randint(1, 2)):
@@ -761,7 +954,10 @@ def _recase(rng: random.Random, example: Example) -> Example:
     return example
 
 
-def generate(seed: int, per_lang: int, langs: tuple[str, ...] = LANGS) -> list[Example]:
-    """`per_lang` examples for each language, reproducibly from `seed`."""
+def generate(
+    seed: int, per_lang: int, langs: tuple[str, ...] = LANGS, scale: dict[str, float] | None = None
+) -> list[Example]:
+    """`per_lang` examples for each language (times `scale[lang]`), reproducibly from `seed`."""
     gen = Generator(seed)
-    return [ex for lang in langs for ex in gen.examples(lang, per_lang)]
+    scale = scale or {}
+    return [ex for lang in langs for ex in gen.examples(lang, round(per_lang * scale.get(lang, 1.0)))]
