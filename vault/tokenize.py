@@ -3,7 +3,11 @@
 `Tokenizer.tokenize_many` costs one round trip per batch in the common case: the cache
 misses go to Postgres as arrays in one statement (`_STORE_ONE`) that reads back the tokens of
 values stored before, inserts the others and appends the batch's audit record, atomically, as
-its own transaction. When that statement meets a conflict (a value inserted meanwhile by
+its own transaction. More than `CHUNK` misses go in chunks, pipelined: each chunk's statement
+is sent as soon as its values are hashed and encrypted, so Postgres stores one chunk while the
+next is prepared here; the chunks up to the Sync form one implicit transaction, all or nothing.
+
+When that statement (or a chunk) meets a conflict (a value inserted meanwhile by
 another writer, or a token taken by another value) it writes nothing, and the batch is done
 step by step in a transaction: `unnest` + `INSERT … ON CONFLICT DO NOTHING`, values whose token
 was taken come back missing and are re-derived, then the audit record. A batch served wholly
@@ -15,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import zlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -99,6 +104,22 @@ UNION ALL
 SELECT n, token_value FROM found"""
 )
 
+#: A chunk of a pipelined batch (`Tokenizer._store_chunks`): `_STORE_ONE` without the audit
+#: record, which the batch's last chunk appends.
+_STORE_PART = (
+    _INPUT  # noqa: S608  # constant fragments, no input
+    + """    RETURNING 1
+), touch AS (
+    UPDATE tokens t SET last_seen = now(), subject_id = coalesce(t.subject_id, f.subject_id)
+    FROM found f WHERE f.stale AND t.id = f.id
+    RETURNING 1
+)
+SELECT n, token_value FROM found"""  # data-modifying CTEs always run to completion
+)
+
+#: Cache misses per statement when a batch has more (see the module's docstring).
+CHUNK = 128
+
 #: `ON CONFLICT DO NOTHING`: values whose insert conflicted come back missing (taken tokens are
 #: re-derived; values inserted meanwhile by another writer are found by the next attempt).
 _STORE = (
@@ -134,6 +155,8 @@ class TokenRequest:
 
 
 Item = TokenRequest | tuple[str, str] | tuple[str, str, str]
+#: A cache miss: (output index, class, kind, subject, value, cache key).
+_Miss = tuple[int, str, str, str | None, str, bytes]
 
 
 def as_request(item: Item) -> TokenRequest:
@@ -289,10 +312,15 @@ class Tokenizer:
                     async with _autocommit(conn):
                         await audit.append(conn, record)
                     return [t for t in out if t is not None]
-                pending = self._pending(keys, misses)
-                params = self._params(keys, tenant, pending, 0)
-                tokens = await self._store_one(conn, params, record)
+                if len(misses) > CHUNK:
+                    pending, tokens = await self._store_chunks(conn, keys, tenant, misses, record)
+                    params = None
+                else:
+                    pending = self._pending(keys, misses)
+                    params = self._params(keys, tenant, pending, 0)
+                    tokens = await self._store_one(conn, params, record)
                 if tokens is None:
+                    params = params or self._params(keys, tenant, pending, 0)
                     tokens = await self._resolve(conn, keys, tenant, pending, params)
                     await audit.append(conn, record)
             # Only after the commit: a rolled-back token must never be served from the cache.
@@ -322,11 +350,57 @@ class Tokenizer:
         found = {int(n): str(token) for n, token in rows if n}
         return [found.get(n, token) for n, token in enumerate(params["tok"], 1)]
 
+    async def _store_chunks(
+        self,
+        conn: psycopg.AsyncConnection[Any],
+        keys: TenantKeys,
+        tenant: str,
+        misses: list[_Miss],
+        record: audit.AuditRecord,
+    ) -> tuple[list[_Pending], list[str] | None]:
+        """`_store_one` for many misses: one statement per chunk in one pipeline (one implicit
+        transaction), each sent before the next chunk is hashed and encrypted. Returns every
+        distinct value and its token, or None for the tokens when nothing was written."""
+        chunks: list[list[_Miss]] = [[] for _ in range(-(-len(misses) // CHUNK))]
+        for miss in misses:
+            # By value, not by position: every batch writes a value in the same chunk, so
+            # concurrent batches take their row locks in one order (chunk, then fingerprint).
+            chunks[zlib.crc32(miss[4].encode()) % len(chunks)].append(miss)
+        seen: dict[tuple[str, str, bytes], _Pending] = {}
+        sent: list[tuple[list[_Pending], list[str], psycopg.AsyncCursor[Any]]] = []
+        async with _autocommit(conn):
+            try:
+                async with conn.pipeline():
+                    for i, chunk in enumerate(chunks, 1):
+                        items = self._pending(keys, chunk, seen)
+                        params = self._params(keys, tenant, items, 0)
+                        if i < len(chunks):
+                            cur = await conn.execute(_STORE_PART, params)
+                        else:  # the last one appends the batch's audit record, even if empty
+                            cur = await conn.execute(_STORE_ONE, params | audit.record_params(record))
+                        sent.append((items, params["tok"], cur))
+            except (psycopg.errors.UniqueViolation, psycopg.errors.DivisionByZero) as exc:
+                log.debug("tokenize tenant=%s: pipelined path refused (%s)", tenant, type(exc).__name__)
+                # afresh: the error may have come back before every chunk was prepared
+                return self._pending(keys, misses), None
+            pending: list[_Pending] = []
+            tokens: list[str] = []
+            for items, derived, cur in sent:
+                found = {int(n): str(token) for n, token in await cur.fetchall() if n}
+                pending += items
+                tokens += [found.get(n, token) for n, token in enumerate(derived, 1)]
+        return pending, tokens
+
     def _pending(
-        self, keys: TenantKeys, misses: list[tuple[int, str, str, str | None, str, bytes]]
+        self,
+        keys: TenantKeys,
+        misses: list[_Miss],
+        seen: dict[tuple[str, str, bytes], _Pending] | None = None,
     ) -> list[_Pending]:
-        """The distinct values among the cache misses (the first one's subject is kept)."""
-        pending: dict[tuple[str, str, bytes], _Pending] = {}
+        """The distinct values among the cache misses (the first one's subject is kept), leaving
+        out those already in `seen` (whose output places they join)."""
+        pending: dict[tuple[str, str, bytes], _Pending] = {} if seen is None else seen
+        new: list[_Pending] = []
         region, mac = self.phone_region, keyed(keys.fingerprint_key)
         prefixes: dict[str, bytes] = {}
         for index, entity, kind, subject, value, cache_key in misses:
@@ -338,9 +412,10 @@ class Tokenizer:
             item = pending.get((entity, kind, fp))
             if item is None:
                 item = pending[(entity, kind, fp)] = _Pending(entity, kind, fp, norm, subject)
+                new.append(item)
             item.indices.append(index)
             item.cache_keys.append(cache_key)
-        return list(pending.values())
+        return new
 
     async def _resolve(
         self,

@@ -33,8 +33,9 @@ async def _mask_records(vault: Vault, tenant: str) -> list[dict[str, object]]:
         return [r async for r in audit.export(conn, tenant) if r["action"] == "mask"]
 
 
+@pytest.mark.parametrize(("others", "path"), [(1, "one-statement"), (2 * tokenize_module.CHUNK, "pipelined")])
 async def test_value_inserted_meanwhile_by_another_writer(
-    vault: Vault, settings: VaultSettings, caplog: pytest.LogCaptureFixture
+    vault: Vault, settings: VaultSettings, caplog: pytest.LogCaptureFixture, others: int, path: str
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="vault.tokenize")
     await vault.tokenize_many("acme", [("PERSON", "warm up")])
@@ -49,9 +50,8 @@ async def test_value_inserted_meanwhile_by_another_writer(
             [theirs] = await tokenizer._resolve(
                 conn, keys, "acme", pending, tokenizer._params(keys, "acme", pending, 0)
             )
-            task = asyncio.create_task(
-                vault.tokenize_many("acme", [("PERSON", "Jane Smith"), ("PERSON", "John Doe")])
-            )
+            batch = [("PERSON", "Jane Smith")] + [("PERSON", f"John Doe {i}") for i in range(others)]
+            task = asyncio.create_task(vault.tokenize_many("acme", batch))
             for _ in range(200):
                 waiting = await _one(
                     settings,
@@ -62,13 +62,13 @@ async def test_value_inserted_meanwhile_by_another_writer(
                     break
                 await asyncio.sleep(0.02)
             assert waiting, "the one-statement insert never waited on the other writer"
-        jane, john = await task
-    assert jane == theirs and john != jane
-    assert "one-statement path refused (UniqueViolation)" in caplog.text
-    assert await _one(settings, "SELECT count(*) FROM tokens") == 3
+        jane, *johns = await task
+    assert jane == theirs and jane not in johns and len(set(johns)) == others
+    assert f"{path} path refused (UniqueViolation)" in caplog.text
+    assert await _one(settings, "SELECT count(*) FROM tokens") == 2 + others
     # The refused statement wrote nothing: one audit record for the batch, from the slow path.
     records = await _mask_records(vault, "acme")
-    assert [r["counts"] for r in records][-1] == {"classes": {"PERSON": 2}, "cached": 0}
+    assert [r["counts"] for r in records][-1] == {"classes": {"PERSON": 1 + others}, "cached": 0}
     assert len(records) == 2
     async with vault.pool.connection() as conn:
         assert (await audit.verify(conn, "acme")).ok
@@ -81,6 +81,44 @@ async def test_missing_chain_head_writes_no_tokens(vault: Vault, settings: Vault
     with pytest.raises(psycopg.DataError, match="audit chain head missing"):
         await vault.tokenize_many("acme", [("PERSON", "Jane Smith")])
     assert await _one(settings, "SELECT count(*) FROM tokens") == 1
+
+
+async def test_missing_chain_head_writes_no_chunk_of_a_pipelined_batch(
+    vault: Vault, settings: VaultSettings
+) -> None:
+    await vault.tokenize_many("acme", [("PERSON", "warm up")])
+    async with vault.pool.connection() as conn:
+        await conn.execute("DELETE FROM audit_head WHERE tenant_id = 'acme'")
+    big = [("PERSON", f"person {i}") for i in range(3 * tokenize_module.CHUNK + 1)]
+    with pytest.raises(psycopg.DataError, match="audit chain head missing"):
+        await vault.tokenize_many("acme", big)  # the last chunk fails: the earlier ones roll back
+    assert await _one(settings, "SELECT count(*) FROM tokens") == 1
+
+
+async def test_pipelined_batch_matches_one_statement_batches(
+    vault: Vault, settings: VaultSettings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="vault.tokenize")
+    n = 3 * tokenize_module.CHUNK + 7
+    emails = [f"user{i}@example.com" for i in range(n)]
+    # the same addresses in other casings (one token each): they land in other chunks
+    items = [("EMAIL_ADDRESS", e, "Email Token") for e in emails]
+    items += [("EMAIL_ADDRESS", e.upper(), "Email Token") for e in emails[:50]]
+    items += [("PHONE_NUMBER", f"+1 415 555 {i:04d}", "Numeric Token") for i in range(100)]
+    pipelined = await vault.tokenize_many("acme", items)
+    assert "refused" not in caplog.text
+    assert pipelined[n : n + 50] == pipelined[:50]
+    assert len(set(pipelined)) == n + 100
+    assert await _one(settings, "SELECT count(*) FROM tokens") == n + 100
+    records = await _mask_records(vault, "acme")
+    assert [r["counts"] for r in records] == [
+        {"classes": {"EMAIL_ADDRESS": n + 50, "PHONE_NUMBER": 100}, "cached": 0}
+    ]
+    async with await Vault.open(settings.model_copy(update={"token_cache_size": 0})) as other:
+        one_by_one = [
+            t for i in range(0, len(items), 50) for t in await other.tokenize_many("acme", items[i : i + 50])
+        ]
+    assert one_by_one == pipelined
 
 
 async def test_cached_batch_is_audited_and_leaves_connections_in_transaction_mode(vault: Vault) -> None:
