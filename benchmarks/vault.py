@@ -11,10 +11,12 @@ What it measures (one process, one pool of 4 connections, the machine's other lo
 - repeat tokens/s, no cache: the same values through a vault with the cache off (one statement);
 - unmask tokens/s: `unmask_texts` over tagged texts of 10 tokens each, `--batch` tokens per call
   (policy check, one SELECT, AES-GCM decrypt, audit record);
-- API mask latency: `PUT /api/vault/mask` with 10 values over loopback HTTP to uvicorn
-  (p50, p95, p99 of `--requests` sequential requests, bearer auth included), and the part of
-  it spent inside the ASGI app (FastAPI, auth, tokenize, audit, commit; not the HTTP parsing
-  nor the httpx client, which share this process).
+- API mask latency: `PUT /api/vault/mask` with 10 new values over loopback HTTP to
+  `veilstream api` running in its own process, as deployed (p50, p95, p99 of `--requests`
+  sequential requests, bearer auth included) from a minimal keep-alive client (`http.client`),
+  the server's mean time per request from its own `/metrics` histogram (FastAPI, auth,
+  tokenize, audit, commit; not uvicorn's HTTP parsing), and the same requests from an httpx
+  client (whose own cost per request is then included).
 
 `--synchronous-commit off` runs it all with `VEILSTREAM_SYNCHRONOUS_COMMIT=off`.
 
@@ -25,14 +27,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import os
 import platform
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from contextlib import ExitStack
@@ -123,53 +126,111 @@ async def _principal(settings: VaultSettings) -> str:
         return await vault_principals.create(conn, vault.keyring, "bench", "api", ["mask"])
 
 
+def _api_env(settings: VaultSettings, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILSTREAM_")}
+    return env | {
+        "VEILSTREAM_DATABASE_URL": settings.database_url.get_secret_value(),
+        "VEILSTREAM_MASTER_KEY": settings.master_key.get_secret_value() if settings.master_key else "",
+        "VEILSTREAM_POOL_MIN_SIZE": str(settings.pool_min_size),
+        "VEILSTREAM_POOL_MAX_SIZE": str(settings.pool_max_size),
+        "VEILSTREAM_SYNCHRONOUS_COMMIT": settings.synchronous_commit,
+        "VEILSTREAM_TOXICITY": "none",
+        "VEILSTREAM_API_HOST": "127.0.0.1",
+        "VEILSTREAM_API_PORT": str(port),
+    }
+
+
+def _in_app(client: httpx.Client) -> tuple[float, float]:
+    """Sum (s) and count of the server's own latency histogram for /api/vault/mask."""
+    total = count = 0.0
+    for line in client.get("/metrics").text.splitlines():
+        if 'route="/api/vault/mask"' in line:
+            if line.startswith("veilstream_api_latency_seconds_sum"):
+                total = float(line.rsplit(" ", 1)[1])
+            elif line.startswith("veilstream_api_latency_seconds_count"):
+                count = float(line.rsplit(" ", 1)[1])
+    return total, count
+
+
+def _wait_ready(client: httpx.Client, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if client.get("/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            err = server.stderr.read().decode(errors="replace")[-2000:] if server.stderr else ""
+            raise SystemExit(f"veilstream api did not start:\n{err}")
+        time.sleep(0.1)
+
+
+def _mask_body(r: int) -> dict[str, Any]:
+    return {"mask": [{"value": f"Customer {r} {i}", "token_name": "Text Token"} for i in range(10)]}
+
+
+def _quantiles(latencies: list[float]) -> dict[str, float]:
+    q = statistics.quantiles(latencies, n=100)
+    return {"p50": q[49], "p95": q[94], "p99": q[98], "requests": len(latencies)}
+
+
 def _bench_api(settings: VaultSettings, requests: int) -> dict[str, Any]:
-    import uvicorn
+    """`veilstream api` in its own process (as deployed); this process is the HTTP client.
 
-    from vault.api import create_app
-
+    Two clients, one after the other: the standard library's `http.client` (a keep-alive
+    connection, next to no work per request: the server's latency) and httpx (what a Python
+    caller typically uses; its own cost per request is in its figure). 20 warm-up requests
+    each, not counted.
+    """
     secret = asyncio.run(_principal(settings))
     port = _free_port()
-    app = create_app(settings)
-    inside: list[float] = []  # time in the ASGI app (not uvicorn's HTTP parsing, not the client)
-
-    async def timed(scope: Any, receive: Any, send: Any) -> None:
-        start = time.perf_counter()
-        await app(scope, receive, send)
-        if scope["type"] == "http":
-            inside.append((time.perf_counter() - start) * 1000)
-
-    config = uvicorn.Config(timed, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    cli = Path(sys.executable).with_name("veilstream")
+    server = subprocess.Popen(  # our own CLI, fixed arguments
+        [str(cli), "api"], env=_api_env(settings, port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    auth = {"Authorization": f"Bearer {secret}"}
     try:
-        while not server.started:
-            time.sleep(0.05)
-        latencies = []
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {secret}"}
-        ) as c:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=auth) as c:
+            _wait_ready(c, server)
+            raw = http.client.HTTPConnection("127.0.0.1", port)
+            headers = auth | {"Content-Type": "application/json"}
+            plain: list[float] = []
             for r in range(requests + 20):
-                body = {
-                    "mask": [{"value": f"Customer {r} {i}", "token_name": "Text Token"} for i in range(10)]
-                }
+                if r == 20:
+                    before = _in_app(c)
+                payload = json.dumps(_mask_body(r)).encode()
                 start = time.perf_counter()
-                resp = c.put("/api/vault/mask", json=body)
+                raw.request("PUT", "/api/vault/mask", body=payload, headers=headers)
+                resp = raw.getresponse()
+                resp.read()
                 elapsed = time.perf_counter() - start
-                resp.raise_for_status()
-                if r >= 20:  # warm-up excluded
-                    latencies.append(elapsed * 1000)
-                else:
-                    inside.clear()
+                if resp.status != 200:
+                    raise SystemExit(f"mask request failed: HTTP {resp.status}")
+                if r >= 20:
+                    plain.append(elapsed * 1000)
+            after = _in_app(c)
+            raw.close()
+            with_httpx: list[float] = []
+            for r in range(requests + 20, 2 * (requests + 20)):
+                body = _mask_body(r)
+                start = time.perf_counter()
+                response = c.put("/api/vault/mask", json=body)
+                elapsed = time.perf_counter() - start
+                response.raise_for_status()
+                if r >= requests + 40:
+                    with_httpx.append(elapsed * 1000)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-    q = statistics.quantiles(latencies, n=100)
-    qi = statistics.quantiles(inside, n=100)
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     return {
-        "api_mask_10_values_ms": {"p50": q[49], "p95": q[94], "p99": q[98], "requests": len(latencies)},
-        "api_mask_10_values_in_app_ms": {"p50": qi[49], "p95": qi[94], "p99": qi[98]},
+        "api_mask_10_values_ms": _quantiles(plain),
+        "api_mask_10_values_in_app_mean_ms": (after[0] - before[0]) / max(1.0, after[1] - before[1]) * 1000,
+        "api_mask_10_values_httpx_client_ms": _quantiles(with_httpx),
     }
 
 
