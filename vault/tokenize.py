@@ -88,15 +88,18 @@ _FOUND = "SELECT n, token_value, CASE WHEN stale THEN id END, subject_id FROM fo
 #: skips speculative insertion, what ON CONFLICT needs: about a third of the statement's time.)
 #: The audit chain head is locked only once the tokens are written (`audit.chain_ctes`); the
 #: first row's division fails the statement if the head is missing, as `audit.append` would.
-_STORE_ONE = (
+_STORE_WRITES = (
     _INPUT  # noqa: S608  # constant fragments, no input
     + """    RETURNING 1
 ), touch AS (
     UPDATE tokens t SET last_seen = now(), subject_id = coalesce(t.subject_id, f.subject_id)
     FROM found f WHERE f.stale AND t.id = f.id
     RETURNING 1
-),
-"""
+)"""
+)
+_STORE_ONE = (
+    _STORE_WRITES  # noqa: S608  # constant fragments, no input
+    + ",\n"
     + audit.chain_ctes("(SELECT count(*) FROM ins) + (SELECT count(*) FROM touch) >= 0")
     + """
 SELECT 0::bigint, (1 / (SELECT count(*) FROM audit_upd))::text
@@ -105,17 +108,8 @@ SELECT n, token_value FROM found"""
 )
 
 #: A chunk of a pipelined batch (`Tokenizer._store_chunks`): `_STORE_ONE` without the audit
-#: record, which the batch's last chunk appends.
-_STORE_PART = (
-    _INPUT  # noqa: S608  # constant fragments, no input
-    + """    RETURNING 1
-), touch AS (
-    UPDATE tokens t SET last_seen = now(), subject_id = coalesce(t.subject_id, f.subject_id)
-    FROM found f WHERE f.stale AND t.id = f.id
-    RETURNING 1
-)
-SELECT n, token_value FROM found"""  # data-modifying CTEs always run to completion
-)
+#: record, which the batch's last chunk appends. (Data-modifying CTEs always run to completion.)
+_STORE_PART = _STORE_WRITES + "\nSELECT n, token_value FROM found"
 
 #: Cache misses per statement when a batch has more (see the module's docstring).
 CHUNK = 128
