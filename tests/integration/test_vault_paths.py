@@ -248,3 +248,30 @@ async def test_asynchronous_commit_lost_tokens_come_back_despite_the_cache(setti
             await conn.commit()
         assert await vault.tokenize_many("acme", [("PERSON", "Jane Smith")]) == [token]
     assert await _one(settings, "SELECT count(*) FROM tokens") == 1
+
+
+async def test_pipelined_batches_survive_collisions_on_one_connection(settings: VaultSettings) -> None:
+    """A token taken by another value aborts the pipeline (the batch is redone step by step);
+    the connection, its prepared statements included, stays usable batch after batch."""
+    one = settings.model_copy(update={"pool_min_size": 1, "pool_max_size": 1, "token_cache_size": 0})
+    async with await Vault.open(one) as vault:
+        tokenizer = vault.tokenizer
+        await vault.tokenize_many("acme", [("PERSON", "warm up")])
+        keys = await vault.keyring.get("acme")
+        for r in range(8):  # past psycopg's prepare threshold (5 executions)
+            batch = [("PERSON", f"round {r} value {i}") for i in range(2 * tokenize_module.CHUNK + 1)]
+            if r % 2:  # another identity takes the first value's token
+                pending = tokenizer._pending(keys, [(0, "PERSON", "Text Token", None, batch[0][1], b"")])
+                token = tokenizer._params(keys, "acme", pending, 0)["tok"][0]
+                async with vault.pool.connection() as conn:
+                    await conn.execute(
+                        "INSERT INTO tokens (tenant_id, entity_class, token_kind, fingerprint, token_value,"
+                        " ciphertext, key_version) VALUES ('acme', 'PERSON', 'Text Token', %s, %s, 'x', 1)",
+                        (bytes([r]) * 32, token),
+                    )
+            tokens = await vault.tokenize_many("acme", batch)
+            assert len(set(tokens)) == len(batch)
+            if r % 2:
+                assert tokens[0] != token  # re-derived
+        async with vault.pool.connection() as conn:
+            assert (await audit.verify(conn, "acme")).ok
