@@ -385,7 +385,7 @@ def make_subject(name: str, batch: int) -> Subject:
 
         ner = load_default(required=True)
         assert ner is not None
-        clear_cache = getattr(ner.load().embeddings, "clear_cache", None)
+        clear_cache = ner.clear_cache
     pipeline = default_pipeline(ner=ner, policy=policy)
 
     def predict(records: Sequence[Record]) -> list[list[Span]]:
@@ -403,7 +403,7 @@ def make_subject(name: str, batch: int) -> Subject:
         clear = clear_cache
 
         def single_cold(text: str) -> object:
-            clear()  # every word of the text is new to the character LSTM: a cold worker
+            clear()  # every word of the text is new to the NER stage: a cold worker
             return pipeline.detect(Document(text))
 
     return Subject(name, producible(pipeline, policy), predict, single, single_cold)

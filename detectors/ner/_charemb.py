@@ -11,7 +11,8 @@ LSTM then runs only on the new ones. The cache is dropped when the weights chang
 (training steps, `load_state_dict`, a move to another device). A word's vector can differ
 in the last bits of float32 with the batch it was computed in (the LSTM's matrix products
 take other paths for other batch sizes): that was already so between batches, the spans
-do not change.
+do not change. (The builtin model's inference path, `_fast`, keeps its own word table
+instead: this cache serves `encode`, i.e. flair's `predict` and other callers.)
 """
 
 from __future__ import annotations

@@ -72,14 +72,45 @@ def test_scores_stay_below_validated_patterns(stage: NerStage) -> None:
     assert spans and all(0.0 < s.score <= SCORE_CAP for s in spans)
 
 
+def _ranges(batch: list[list[Span]]) -> list[list[tuple[int, int, str]]]:
+    return [[(s.start, s.end, s.entity) for s in d] for d in batch]
+
+
 def test_fast_path_matches_flair_predict(stage: NerStage, monkeypatch: pytest.MonkeyPatch) -> None:
     docs = [Document(e.text, e.lang) for e in generate(78, 6)]
-    fast = stage.detect_many(docs)
+    assert len(docs) >= _fast.SMALL_BATCH  # the fast path's own recurrence; three texts: torch's LSTM
+    fast, few = stage.detect_many(docs), stage.detect_many(docs[:3])
     monkeypatch.setattr(_fast, "supports", lambda tagger: False)
     slow = stage.detect_many(docs)
-    assert [[(s.start, s.end, s.entity) for s in d] for d in fast] == [
-        [(s.start, s.end, s.entity) for s in d] for d in slow
-    ]
+    assert _ranges(fast) == _ranges(slow)
+    assert _ranges(few) == _ranges(slow[:3])
+
+
+def test_word_table_is_kept_filled_when_needed_and_dropped(
+    stage: NerStage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    tagger = stage.load()
+    docs = [Document(e.text, e.lang) for e in generate(82, 4)]
+    assert len(docs) >= _fast.SMALL_BATCH
+    stage.clear_cache()
+    stage.detect_many(docs[:2])  # a small batch: torch's LSTM reads the words' vectors, no gates yet
+    runner = _fast._runner(tagger)
+    known = len(runner.rows)
+    assert known and not runner.has_gates[:known].any()
+    warm = [_key(s) for s in stage.detect_many(docs)]
+    words = len(runner.rows)
+    assert words > known and runner.has_gates[:words].all()
+    assert [_key(s) for s in stage.detect_many(docs)] == warm and len(runner.rows) == words  # all kept
+    stage.clear_cache()
+    assert [_key(s) for s in stage.detect_many(docs)] == warm
+    monkeypatch.setattr(_fast, "CACHE_WORDS", 8)  # full after each batch: the next one starts over
+    stage.clear_cache()
+    assert [_key(s) for s in stage.detect_many(docs[:12]) + stage.detect_many(docs[12:])] == warm
+    with torch.no_grad():
+        tagger.linear.bias.add_(0.0)  # an in-place change of a weight: the runner is rebuilt
+    assert _fast._runner(tagger) is not runner
 
 
 def test_word_cache_keeps_vectors_and_spans(stage: NerStage) -> None:
@@ -99,7 +130,7 @@ def test_word_cache_keeps_vectors_and_spans(stage: NerStage) -> None:
     assert torch.allclose(mixed[len(words) :], alone, atol=1e-5)
     docs = [Document(e.text, e.lang) for e in generate(81, 4)]
     warm = stage.detect_many(docs)
-    embeddings.clear_cache()
+    stage.clear_cache()
     assert [_key(s) for s in stage.detect_many(docs)] == [_key(s) for s in warm]
 
 
@@ -146,7 +177,8 @@ def test_lexicon_features_save_load_and_fast_path(tmp_path: Path) -> None:
     assert vectors[:, -2:].tolist() == [[0.0, 1.0], [0.0, 1.0], [1.0, 0.0], [0.0, 0.0]]
     ner = NerStage(str(tmp_path))
     docs = [Document("John and ana saw the sea, what's up Jo Smith"), Document("the Ana"), Document("")]
-    fast = ner.detect_many(docs)
+    docs += [Document(f"{d.text} Sal and Ana {i}") for i, d in enumerate(docs * 6)]  # a large batch too
+    fast = ner.detect_many(docs[:3]) + ner.detect_many(docs[3:])
     assert any(fast)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_fast, "supports", lambda tagger: False)
