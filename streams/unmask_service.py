@@ -3,7 +3,9 @@
 Request (`veilstream.unmask.requests`, JSON):
 `{"request_id", "tenant", "principal", "policy_name", "purpose", "token_value"}`.
 Reply (`veilstream.unmask.replies`, keyed by request_id):
-`{"request_id", "value", "unresolved": [...]}` or `{"request_id", "error": {"code", "message"}}`.
+`{"request_id", "value", "unresolved": [...]}` or `{"request_id", "error": {"code", "message"}}`
+(codes: `unknown_principal`, `unknown_policy`, `policy_refused`, `reply_too_large`: a reply
+over `MAX_REPLY_BYTES`, which no producer would deliver).
 
 The principal is named, not authenticated by a secret: who may write to the request topic is
 the broker's ACL. The principal must exist, be enabled and be allowed by the named policy.
@@ -32,6 +34,14 @@ from vault.unmask import unmask_texts
 log = logging.getLogger(__name__)
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
+
+
+#: Largest reply value: the producers' `max_request_size` is 1 MiB (record overhead included).
+MAX_REPLY_BYTES = 1_000_000
+
+
+def _encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class UnmaskRequest(BaseModel):
@@ -77,13 +87,19 @@ class UnmaskService:
                 body["error"] = {"code": "unknown_policy", "message": str(exc)}
             except PolicyRefusedError as exc:
                 body["error"] = {"code": "policy_refused", "message": str(exc)}
+        value = _encode(body)
+        if len(value) > MAX_REPLY_BYTES:  # the producer would refuse it: say so instead
+            size = len(value)
+            body = {"request_id": request.request_id}
+            body["error"] = {"code": "reply_too_large", "message": f"the reply would be {size} bytes"}
+            value = _encode(body)
         outcome = body["error"]["code"] if "error" in body else "ok"
         metrics.UNMASK.labels(outcome).inc()
         log.info("unmask tenant=%s policy=%s outcome=%s", request.tenant, request.policy_name, outcome)
         return OutRecord(
             self.replies_topic,
             request.request_id.encode(),
-            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+            value,
             (("veilstream-tenant", request.tenant.encode()),),
         )
 

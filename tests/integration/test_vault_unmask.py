@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from detectors.policy import Policy
+from streams.masking import Rejected
 from vault import NUMERIC, PolicyRefusedError, TokenRequest, UnknownPolicyError, Vault, VaultSettings
 from vault import audit as vault_audit
 from vault import policies as vault_policies
@@ -189,3 +190,30 @@ async def test_no_values_in_logs_or_errors(acme: Vault, caplog: pytest.LogCaptur
         await unmask_texts(acme, MAILER, "email-send", [f"<PER>{per}</PER> George Williams"], purpose="spam")
     text = caplog.text + str(info.value)
     assert "George" not in text and "example.com" not in text and "Washington" not in text
+
+
+async def test_unmask_worker_reply_too_large_for_a_producer_is_an_error_reply(acme: Vault) -> None:
+    from streams.kafka import InRecord
+    from streams.unmask_service import MAX_REPLY_BYTES, UnmaskService
+    from vault import principals
+
+    async with acme.pool.connection() as conn:
+        await principals.create(conn, acme.keyring, "acme", "mailer", ["unmask:email-send"])
+    per, _, _ = await _tagged(acme)
+    service = UnmaskService(acme, "replies")
+
+    def request(rid: str, text: str) -> InRecord:
+        body = {"request_id": rid, "tenant": "acme", "principal": "mailer", "policy_name": "email-send"}
+        body |= {"purpose": "email_send", "token_value": text}
+        return InRecord("requests", 0, 0, None, json.dumps(body).encode())
+
+    # 600,000 characters of two UTF-8 bytes each: a 1.2 MB reply, which no producer would deliver
+    big, small = await service.answer([request("big", f"{per} " + "é" * 600_000), request("small", per)])
+    assert not isinstance(big, Rejected) and not isinstance(small, Rejected)
+    assert len(big.value or b"") < 1000 and len(small.value or b"") < MAX_REPLY_BYTES
+    assert json.loads(big.value or b"") == {
+        "request_id": "big",
+        "error": {"code": "reply_too_large", "message": json.loads(big.value or b"")["error"]["message"]},
+    }
+    assert b"George" not in (big.value or b"")
+    assert json.loads(small.value or b"")["value"] == "George Williams"
