@@ -25,7 +25,7 @@ from streams import metrics
 from streams.kafka import InRecord, OutRecord, in_record
 from streams.masking import Masker
 from streams.policies import PolicyBook, vault_loader
-from streams.service import Backoff, Delivery, MaskService, Send
+from streams.service import Backoff, Delivery, MaskService, Send, SendMany
 from streams.settings import Role, WorkerSettings
 from streams.unmask_service import UnmaskService
 from vault.errors import MasterKeyError, VaultError
@@ -100,11 +100,13 @@ class Runtime:
         vault_settings: VaultSettings,
         detect: Detect | None,
         send: Send,
+        send_many: SendMany | None = None,
     ) -> None:
         self.settings = settings
         self.vault_settings = vault_settings
         self.detect = detect
         self.send = send
+        self.send_many = send_many
         self.vault: Vault | None = None
         self.mask: MaskService | None = None
         self.unmask: UnmaskService | None = None
@@ -116,7 +118,7 @@ class Runtime:
         async with self._lock:
             if self.vault is None:
                 self.vault = await self._open_vault()
-                self.delivery = Delivery(self.settings, self.send, self.vault)
+                self.delivery = Delivery(self.settings, self.send, self.vault, self.send_many)
                 if self.detect is not None:
                     book = PolicyBook.from_files(
                         self.settings.policy_files,

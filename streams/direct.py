@@ -9,6 +9,10 @@ committed only after its delivery returns, that is after every output record is 
 and every rejected record quarantined. Same delivery semantics as the faust agents: at least
 once, replays byte-identical (deterministic tokens).
 
+A batch's masked and audit records are produced in record batches built here, one
+`send_batch` per topic partition (`DirectWorker._send_many`): the same records as one `send`
+each, without a coroutine and an ack future per record.
+
 Two batches overlap: batch N+1 is parsed, detected and tokenized while batch N's records
 wait for the broker's acks. Deliveries (produce, quarantine, commit) run one at a time in
 batch order, so records keep their order per partition and offsets are committed in order.
@@ -26,21 +30,26 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError, KafkaError, MessageSizeTooLargeError
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from streams import metrics
 from streams.app import Detect, Runtime, app_id, input_topics, observe_delay
 from streams.kafka import InRecord, OutRecord, in_record
-from streams.service import Backoff
+from streams.service import Backoff, refused
 from streams.settings import Role, WorkerSettings
 from vault.settings import VaultSettings
 
 log = logging.getLogger(__name__)
+
+#: The producer's `max_request_size` (aiokafka's default), also checked by `_send_many`.
+MAX_REQUEST_SIZE = 1_048_576
 
 
 def aiokafka_record(message: ConsumerRecord[bytes, bytes]) -> InRecord:
@@ -91,9 +100,15 @@ class DirectWorker:
             heartbeat_interval_ms=int(min(3.0, settings.session_timeout / 3) * 1000),
         )
         self.producer = AIOKafkaProducer(
-            bootstrap_servers=servers, acks="all", linger_ms=0, enable_idempotence=False
+            bootstrap_servers=servers,
+            acks="all",
+            linger_ms=0,
+            enable_idempotence=False,
+            max_request_size=MAX_REQUEST_SIZE,
         )
-        self.runtime = Runtime(settings, vault_settings, detect, self._send)
+        # The producer's own partitioner (its default): `_send_many` places keyed records as `send` would.
+        self._partitioner = DefaultPartitioner()
+        self.runtime = Runtime(settings, vault_settings, detect, self._send, self._send_many)
         self.delivering: asyncio.Task[None] | None = None
 
     async def settle(self) -> None:
@@ -112,6 +127,62 @@ class DirectWorker:
             partition=record.partition,
             headers=list(record.headers),
         )
+
+    async def _send_many(self, records: Sequence[OutRecord]) -> list[Awaitable[Any]]:
+        """`_send` for many records, in record batches built here: one `send_batch` per full batch
+        and per topic partition instead of one `send` (and one ack future) per record.
+
+        What reaches the broker is what `_send` sends: the same records, keys, values and
+        headers, in the same order within each partition; a record without a partition goes
+        where the producer's partitioner puts it (`send` asks the same partitioner). Batches
+        are filled up to the producer's batch size, as its accumulator fills them. A record larger
+        than `MAX_REQUEST_SIZE`, which `send` refuses with `MessageSizeTooLargeError`, gets an ack
+        failed with that error (see `streams.service.refused`); the other records still go.
+        Every record of a batch gets the batch's ack (aiokafka acks a batch as a whole anyway).
+        """
+        producer = self.producer
+        acks: list[Awaitable[Any] | None] = []
+        open_batches: dict[tuple[str, int], tuple[Any, list[int]]] = {}  # builder, its records
+        partitions: dict[str, list[int]] = {}
+
+        async def enqueue(topic: str, partition: int, builder: Any, members: list[int]) -> None:
+            ack = await producer.send_batch(builder, topic, partition=partition)
+            for index in members:
+                acks[index] = ack
+
+        for index, record in enumerate(records):
+            headers = list(record.headers)
+            size = DefaultRecordBatchBuilder.estimate_size_in_bytes(record.key, record.value, headers)
+            if size > MAX_REQUEST_SIZE:  # refused for good: a failed ack, the others still go
+                acks.append(refused(MessageSizeTooLargeError(f"a record of {size} bytes")))
+                continue
+            partition = record.partition
+            if partition is None:
+                if record.key is None:  # a random partition: `send` picks it among available ones
+                    acks.append(await self._send(record))
+                    continue
+                known = partitions.get(record.topic)
+                if known is None:
+                    known = partitions[record.topic] = sorted(await producer.partitions_for(record.topic))
+                partition = self._partitioner(record.key, known, known)
+            acks.append(None)  # set when its batch is enqueued
+            tp = (record.topic, partition)
+            builder, members = open_batches.get(tp, (None, []))
+            if builder is not None:
+                appended = builder.append(timestamp=None, key=record.key, value=record.value, headers=headers)
+                if appended is not None:
+                    members.append(index)
+                    continue
+                await enqueue(record.topic, partition, builder, members)  # full: off it goes
+            builder = producer.create_batch()
+            builder.append(timestamp=None, key=record.key, value=record.value, headers=headers)
+            open_batches[tp] = (builder, [index])  # an empty batch takes any record
+        for (topic, partition), (builder, members) in open_batches.items():
+            await enqueue(topic, partition, builder, members)
+        enqueued = [ack for ack in acks if ack is not None]
+        if len(enqueued) != len(records):  # cannot happen: every open batch is enqueued above
+            raise RuntimeError("a record was left without its ack")
+        return enqueued
 
     async def _start(self, client: AIOKafkaConsumer | AIOKafkaProducer, name: str) -> None:
         backoff = Backoff(self.settings.backoff_min, self.settings.backoff_max)

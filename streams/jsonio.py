@@ -17,6 +17,15 @@ import orjson
 
 #: 19 digits: the shortest integer that may not fit in 64 bits (`-9999999999999999999`).
 _LONG_NUMBER = re.compile(rb"[0-9]{19}")
+#: `_LONG_NUMBER.search(raw)` at C speed (a tenth of the regex's time on a Debezium event):
+#: every ASCII digit becomes "0", every other byte " ", then a plain substring search.
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_RUN = b"0" * 19
+
+
+def has_long_number(raw: bytes) -> bool:
+    """Whether `raw` holds a run of 19 or more ASCII digits (same answer as `_LONG_NUMBER.search`)."""
+    return _LONG_RUN in raw.translate(_DIGITS_AS_ZERO)
 
 
 def _no_constants(name: str) -> Any:
@@ -26,7 +35,7 @@ def _no_constants(name: str) -> Any:
 def loads(data: bytes | str) -> Any:
     """Parse JSON text (raises `json.JSONDecodeError`, or `UnicodeDecodeError` for bad UTF-8 bytes)."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    if _LONG_NUMBER.search(raw) is None:
+    if not has_long_number(raw):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:

@@ -36,7 +36,9 @@ class InRecord:
     def replay_of(self) -> str | None:
         """The quarantine reference of a replayed record (a well-formed reference only, else None)."""
         raw = self.header(REPLAY_HEADER)
-        text = raw.decode("ascii", "replace") if raw else ""
+        if not raw:
+            return None
+        text = raw.decode("ascii", "replace")
         return text if _REFERENCE.fullmatch(text) else None
 
     def header(self, name: str) -> bytes | None:

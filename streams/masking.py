@@ -24,12 +24,11 @@ import psycopg
 from psycopg_pool import PoolTimeout
 
 from detectors import Document, Policy, Span, redact
-from detectors.pipeline import field_rule
 from streams import jsonio, metrics
 from streams.errors import RecordError
 from streams.kafka import REPLAY_HEADER, InRecord, OutRecord
 from streams.policies import PolicyBook
-from streams.records import change_event_from, load_value, support_message_from
+from streams.records import change_event_row, load_value, support_message_from
 from streams.settings import WorkerSettings
 from streams.tenancy import TenantResolver
 from vault.errors import VaultUnavailableError
@@ -92,9 +91,13 @@ class _Slot:
 
     container: Any  # the dict or list holding the leaf
     key: int | str
-    doc: Document
+    text: str
+    field: str | None  # `table.column` of a CDC row's leaf, else None
+    lang: str
     path: str
-    spans: list[Span] = field(default_factory=list)
+    #: Set when the leaf is collected where the field's rule decides (`_fixed_spans`); None
+    #: until detection has run otherwise.
+    spans: list[Span] | None = None
 
 
 @dataclass(slots=True)
@@ -108,6 +111,7 @@ class _Plan:
     key: list[Any]  # [decoded key]
     key_is_json: bool
     slots: list[_Slot] = field(default_factory=list)
+    key_slots: int = 0  # the first `key_slots` slots are the key's (`_collect_key`)
 
 
 class _Reject(Exception):
@@ -193,8 +197,7 @@ class Masker:
             try:
                 body = load_value(record.value)
                 if route.kind == "cdc":
-                    event = change_event_from(body).event
-                    row = event.after or event.before
+                    row = change_event_row(body)
                 else:
                     support_message_from(body)
                     row = body
@@ -218,6 +221,7 @@ class Masker:
             mode = policy.channel_mode("cdc")
         plan = _Plan(record, route, tenant, policy, mode, [body], [key], key_is_json)
         self._collect_key(plan, lang)
+        plan.key_slots = len(plan.slots)
         if body is not None:
             if route.kind == "cdc":
                 payload = body["payload"] if "payload" in body and "op" not in body else body
@@ -233,50 +237,72 @@ class Masker:
         if key is None:
             return
         if not plan.key_is_json:
-            self._leaf(plan, plan.key, 0, None, lang, "key")
+            self._leaf(plan, plan.key, 0, str(key), None, None, lang, "key")
         elif plan.route.kind == "cdc" and isinstance(key, dict):
             cols = key["payload"] if isinstance(key.get("payload"), dict) else key
             self._collect_row(plan, cols, "key", lang)
         else:
-            self._walk(plan, plan.key, 0, None, lang, "key")
+            self._walk(plan, plan.key, 0, None, None, lang, "key")
 
     def _collect_row(self, plan: _Plan, row: dict[str, Any], side: str, lang: str) -> None:
+        table, rules = plan.route.table, plan.policy.fields
         for column in row:
-            field_name = f"{plan.route.table}.{column}"
-            self._walk(plan, row, column, field_name, lang, f"{side}.{column}")
+            field_name = f"{table}.{column}"
+            rule = rules.get(field_name)
+            if rule != "keep":  # a kept column: no slot, no detection
+                self._walk(plan, row, column, field_name, rule, lang, f"{side}.{column}")
 
     def _collect_message(self, plan: _Plan, body: dict[str, Any], lang: str) -> None:
         for name in ("text", "sender"):
             if isinstance(body.get(name), str):
-                self._leaf(plan, body, name, None, lang, name)
+                self._leaf(plan, body, name, body[name], None, None, lang, name)
         if isinstance(body.get("metadata"), dict):
             for name in body["metadata"]:
-                self._walk(plan, body["metadata"], name, None, lang, f"metadata.{name}")
+                self._walk(plan, body["metadata"], name, None, None, lang, f"metadata.{name}")
 
     def _walk(
-        self, plan: _Plan, container: Any, key: int | str, field_name: str | None, lang: str, path: str
+        self,
+        plan: _Plan,
+        container: Any,
+        key: int | str,
+        field_name: str | None,
+        rule: str | None,
+        lang: str,
+        path: str,
     ) -> None:
+        """Collect the leaves of `container[key]`; `rule`: the policy's rule for `field_name`
+        (None without a field), never `keep` (kept columns are not walked)."""
         value = container[key]
-        if field_name is not None and plan.policy.fields.get(field_name) == "keep":
-            return  # kept as it is: no slot, no detection
-        if isinstance(value, dict):
+        if isinstance(value, str):
+            self._leaf(plan, container, key, value, field_name, rule, lang, path)
+        elif isinstance(value, dict):
             for k in value:
-                self._walk(plan, value, k, field_name, lang, f"{path}.{k}")
+                self._walk(plan, value, k, field_name, rule, lang, f"{path}.{k}")
         elif isinstance(value, list):
             for i in range(len(value)):
-                self._walk(plan, value, i, field_name, lang, f"{path}[{i}]")
-        elif isinstance(value, str):
-            self._leaf(plan, container, key, field_name, lang, path)
-        elif isinstance(value, int) and not isinstance(value, bool):
-            rule = plan.policy.fields.get(field_name) if field_name is not None else None
-            if rule not in (None, "detect", "keep") or len(str(abs(value))) >= NUMBER_DIGITS:
-                self._leaf(plan, container, key, field_name, lang, path)
+                self._walk(plan, value, i, field_name, rule, lang, f"{path}[{i}]")
+        elif (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and (rule not in (None, "detect", "keep") or len(str(abs(value))) >= NUMBER_DIGITS)
+        ):
+            self._leaf(plan, container, key, str(value), field_name, rule, lang, path)
 
     def _leaf(
-        self, plan: _Plan, container: Any, key: int | str, field_name: str | None, lang: str, path: str
+        self,
+        plan: _Plan,
+        container: Any,
+        key: int | str,
+        text: str,
+        field_name: str | None,
+        rule: str | None,
+        lang: str,
+        path: str,
     ) -> None:
-        doc = Document(str(container[key]), lang, field_name, plan.policy)
-        plan.slots.append(_Slot(container, key, doc, path))
+        """A slot for the leaf `text` (= str(container[key])); its spans when its field's rule fixes them."""
+        plan.slots.append(
+            _Slot(container, key, text, field_name, lang, path, _fixed_spans(text, rule, plan.policy))
+        )
 
     # -- 2. detect ---------------------------------------------------------------------------
 
@@ -289,16 +315,15 @@ class Masker:
         """
         todo: dict[int, list[_Slot]] = {}
         for i, plan in plans.items():
-            for slot in plan.slots:
-                fixed = field_rule(slot.doc, plan.policy)
-                if fixed is None:
-                    todo.setdefault(i, []).append(slot)
-                else:
-                    slot.spans = fixed
+            pending = [slot for slot in plan.slots if slot.spans is None]
+            if pending:
+                todo[i] = pending
         if not todo:
             return {}
         try:
-            found = await self._run_detect([s.doc for slots in todo.values() for s in slots])
+            found = await self._run_detect(
+                [_document(s, plans[i]) for i, slots in todo.items() for s in slots]
+            )
             _assign([s for slots in todo.values() for s in slots], found)
             return {}
         except Exception as exc:
@@ -308,7 +333,7 @@ class Masker:
         rejected: dict[int, Rejected] = {}
         for i, slots in todo.items():
             try:
-                found = await self._run_detect([s.doc for s in slots])
+                found = await self._run_detect([_document(s, plans[i]) for s in slots])
                 _assign(slots, found)
             except Exception as exc:
                 rejected[i] = Rejected("detect_failed", type(exc).__name__, plans[i].tenant)
@@ -327,7 +352,7 @@ class Masker:
             if plan.mode == "redact":
                 for slot in plan.slots:
                     if slot.spans:
-                        slot.container[slot.key] = redact(slot.doc.text, slot.spans)
+                        slot.container[slot.key] = redact(slot.text, slot.spans)
             else:
                 by_tenant.setdefault(plan.tenant, []).append(i)
         rejected: dict[int, Rejected] = {}
@@ -347,12 +372,16 @@ class Masker:
         return rejected
 
     async def _tokenize(self, tenant: str, plans: list[_Plan]) -> None:
-        slots = [s for p in plans for s in p.slots if s.spans]
+        slots: list[_Slot] = []
+        docs: list[tuple[str, Sequence[Span]]] = []
+        for plan in plans:
+            for slot in plan.slots:
+                if slot.spans:
+                    slots.append(slot)
+                    docs.append((slot.text, slot.spans))
         if not slots:
             return
-        texts = await self.tokens.tokenize_texts(
-            tenant, [(s.doc.text, s.spans) for s in slots], principal=self.principal
-        )
+        texts = await self.tokens.tokenize_texts(tenant, docs, principal=self.principal)
         for slot, text in zip(slots, texts, strict=True):
             slot.container[slot.key] = text
 
@@ -360,37 +389,44 @@ class Masker:
 
     def _build(self, plan: _Plan) -> Masked:
         record = plan.record
-        counts: dict[str, int] = {}
-        scores: dict[str, list[float]] = {}
+        reference = record.reference
+        scores: dict[str, list[float]] = {}  # per class, in order of first detection
         detections = []
         for slot in plan.slots:
-            for span in slot.spans:
-                counts[span.entity] = counts.get(span.entity, 0) + 1
-                scores.setdefault(span.entity, []).append(span.score)
-                detections.append({"path": slot.path, **span.to_json()})
+            if slot.spans:
+                path = slot.path
+                for span in slot.spans:
+                    seen = scores.get(span.entity)
+                    if seen is None:
+                        scores[span.entity] = [span.score]
+                    else:
+                        seen.append(span.score)
+                    detections.append({"path": path, **span.to_json()})
+        counts = {e: len(s) for e, s in scores.items()}
         summary = {
-            e: {"count": counts[e], "min_score": round(min(s), 4), "max_score": round(max(s), 4)}
+            e: {"count": len(s), "min_score": round(min(s), 4), "max_score": round(max(s), 4)}
             for e, s in scores.items()
         }
         value = None if plan.body[0] is None else _dumps(plan.body[0])
-        key_masked = any(
-            s.spans for s in plan.slots if s.path == "key" or s.path.startswith(("key.", "key["))
-        )
+        key_masked = any(s.spans for s in plan.slots[: plan.key_slots])
         # An untouched key keeps its exact bytes (and so its hash partition downstream).
         key = _encode_key(plan.key[0], plan.key_is_json) if key_masked else record.key
         # Input headers are not copied: any of them may carry PII.
-        replay = () if record.replay_of is None else ((REPLAY_HEADER, record.replay_of.encode()),)
+        replay_of = record.replay_of
+        replay = () if replay_of is None else ((REPLAY_HEADER, replay_of.encode()),)
+        tenant = plan.tenant.encode()
+        source = reference.encode()
         headers = (
             *replay,
-            ("veilstream-tenant", plan.tenant.encode()),
+            ("veilstream-tenant", tenant),
             ("veilstream-policy-version", plan.policy.version.encode()),
             ("veilstream-mode", plan.mode.encode()),
-            ("veilstream-source", record.reference.encode()),
+            ("veilstream-source", source),
             ("veilstream-entities", _dumps(summary)),
         )
         out = OutRecord(plan.route.output, key, value, headers, record.partition)
         audit_body = {
-            "reference": record.reference,
+            "reference": reference,
             "tenant": plan.tenant,
             "output_topic": plan.route.output,
             "policy_version": plan.policy.version,
@@ -400,13 +436,40 @@ class Masker:
         }
         # The masked value is already serialized: splice it in rather than encode it twice.
         audit_value = _dumps(audit_body)[:-1] + b',"masked":' + (b"null" if value is None else value) + b"}"
-        audit = OutRecord(
-            self.settings.audit_topic,
-            record.reference.encode(),
-            audit_value,
-            (("veilstream-tenant", plan.tenant.encode()),),
-        )
+        audit = OutRecord(self.settings.audit_topic, source, audit_value, (("veilstream-tenant", tenant),))
         return Masked(out, audit, counts, plan.tenant)
+
+
+def _fixed_spans(text: str, rule: str | None, policy: Policy) -> list[Span] | None:
+    """`detectors.pipeline.field_rule` for a leaf whose field has `rule` (None: no field, or
+    no rule): the spans the rule fixes, or None when the text must go through detection.
+
+    Same answers as `field_rule(Document(text, field=f, policy=policy), policy)` with
+    `rule = policy.fields.get(f)` (tests/unit/test_masking.py checks), without a `Document`
+    per leaf.
+    """
+    if not text.strip():
+        return []
+    if rule is None or rule == "detect":
+        return None
+    if rule == "keep" or not policy.enabled(rule):
+        return []
+    span = _WHOLE.get((len(text), rule))
+    if span is None:  # spans are immutable: one per (length, class) serves every leaf
+        if len(_WHOLE) >= _WHOLE_MAX:
+            _WHOLE.clear()
+        span = _WHOLE[(len(text), rule)] = Span(0, len(text), rule, 1.0, "fields")
+    return [span]
+
+
+#: `Span(0, length, class, 1.0, "fields")` by (length, class), at most `_WHOLE_MAX` of them.
+_WHOLE: dict[tuple[int, str], Span] = {}
+_WHOLE_MAX = 4096
+
+
+def _document(slot: _Slot, plan: _Plan) -> Document:
+    """What detection sees of a slot."""
+    return Document(slot.text, slot.lang, slot.field, plan.policy)
 
 
 def _assign(slots: list[_Slot], found: list[list[Span]]) -> None:

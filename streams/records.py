@@ -102,6 +102,64 @@ def parse_change_event(raw: bytes) -> Envelope:
 
 def change_event_from(data: Any) -> Envelope:
     """Validate decoded JSON as a change event (see `parse_change_event`)."""
+    event, wrapped = _change_event(data)
+    return Envelope(event=event, schema_block=data.get("schema") if wrapped else None, wrapped=wrapped)
+
+
+def change_event_of(data: Any) -> ChangeEvent:
+    """`change_event_from(data).event`, without building the `Envelope`."""
+    return _change_event(data)[0]
+
+
+def change_event_row(data: Any) -> dict[str, Any] | None:
+    """`event.after or event.before` of `change_event_of(data)`: the masker's hot path.
+
+    A payload made only of the plain JSON types every field asks for (`plainly_valid`) is one
+    `ChangeEvent.model_validate` accepts: its row is read as it is, and its before/after
+    (equal to the model's copies) are returned. Anything else goes through the model, which
+    raises the same `RecordError` as `change_event_from`.
+    """
+    if type(data) is dict:
+        payload = data.get("payload") if "payload" in data and "op" not in data else data
+        if type(payload) is dict and plainly_valid(payload):
+            return payload.get("after") or payload.get("before")
+    event = change_event_of(data)
+    return event.after or event.before
+
+
+_OPS = frozenset(("c", "u", "d", "r", "t", "m"))
+#: `SourceInfo` fields typed `str | None` (`schema` under its alias and its name).
+_SOURCE_TEXT = ("table", "db", "schema", "schema_name", "connector")
+
+
+def plainly_valid(payload: dict[str, Any]) -> bool:
+    """Whether `ChangeEvent.model_validate(payload)` surely accepts the payload, judged on exact
+    JSON types (a strict subset of what the model accepts: False sends it to the model)."""
+    op = payload.get("op")
+    if type(op) is not str or op not in _OPS:
+        return False
+    for side in ("before", "after"):
+        row = payload.get(side)
+        if row is not None and type(row) is not dict:
+            return False
+    ts_ms = payload.get("ts_ms")
+    if ts_ms is not None and type(ts_ms) is not int:
+        return False
+    if "source" not in payload:
+        return True
+    source = payload["source"]
+    if type(source) is not dict:  # a null `source` too: the model wants an object
+        return False
+    for name in _SOURCE_TEXT:
+        text = source.get(name)
+        if text is not None and type(text) is not str:
+            return False
+    ts_ms, lsn = source.get("ts_ms"), source.get("lsn")
+    return (ts_ms is None or type(ts_ms) is int) and (lsn is None or type(lsn) is int or type(lsn) is str)
+
+
+def _change_event(data: Any) -> tuple[ChangeEvent, bool]:
+    """The validated event of decoded JSON, and whether it came wrapped. Raises `RecordError`."""
     if not isinstance(data, dict):
         raise RecordError("bad_schema", "a change event is a JSON object")
     wrapped = "payload" in data and "op" not in data
@@ -112,7 +170,7 @@ def change_event_from(data: Any) -> Envelope:
         event = ChangeEvent.model_validate(payload)
     except ValidationError as exc:
         raise schema_error(exc) from None
-    return Envelope(event=event, schema_block=data.get("schema") if wrapped else None, wrapped=wrapped)
+    return event, wrapped
 
 
 def parse_support_message(raw: bytes) -> SupportMessage:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -31,6 +32,31 @@ class Send(Protocol):
     """Enqueue one record; the returned awaitable resolves when the broker acknowledges it."""
 
     async def __call__(self, record: OutRecord) -> Awaitable[Any]: ...
+
+
+def refused(exc: BaseException) -> Awaitable[Any]:
+    """An ack that fails with `exc`: a record refused before it reached the broker (over the
+    producer's size limit) is then handled like one the broker refused."""
+    ack: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    ack.set_exception(exc)
+    return ack
+
+
+async def _enqueue(send: Send, record: OutRecord) -> Awaitable[Any]:
+    """`send(record)`; a permanent refusal raised at enqueue time becomes a failed ack."""
+    try:
+        return await send(record)
+    except Exception as exc:
+        if type(exc).__name__ not in _PERMANENT:
+            raise
+        return refused(exc)
+
+
+class SendMany(Protocol):
+    """`Send` for many records at once: one ack awaitable per record, in order (records of one
+    topic partition are enqueued in their order; several may share one ack)."""
+
+    async def __call__(self, records: Sequence[OutRecord]) -> list[Awaitable[Any]]: ...
 
 
 class Quarantine(Protocol):
@@ -59,10 +85,14 @@ class Backoff:
 class Delivery:
     """Producing and quarantining with back-off: what every worker role needs."""
 
-    def __init__(self, settings: WorkerSettings, send: Send, vault: Quarantine) -> None:
+    def __init__(
+        self, settings: WorkerSettings, send: Send, vault: Quarantine, send_many: SendMany | None = None
+    ) -> None:
         self.settings = settings
         self.send = send
         self.vault = vault
+        #: The masked and audit records of a batch go through it when the engine has one.
+        self.send_many = send_many
         self.backoff = Backoff(settings.backoff_min, settings.backoff_max)
 
     async def until_done(
@@ -137,8 +167,8 @@ class MaskService:
         Batches may be masked while an earlier batch is being delivered; `deliver` must then be
         called in batch order, which keeps the order of records per partition."""
         metrics.BATCH_SIZE.observe(len(records))
-        for record in records:
-            metrics.RECORDS_IN.labels(record.topic).inc()
+        for topic, n in Counter(record.topic for record in records).items():
+            metrics.RECORDS_IN.labels(topic).inc(n)
         return await self.delivery.until_done("vault", lambda: self.masker.mask_batch(records))
 
     async def deliver(self, records: Sequence[InRecord], outcomes: list[Outcome]) -> list[Outcome]:
@@ -152,29 +182,45 @@ class MaskService:
         start = time.perf_counter()
         pending = {i: o for i, o in enumerate(outcomes) if isinstance(o, Masked)}
         final = list(outcomes)
-        send = self.delivery.send
+        send, send_many = self.delivery.send, self.delivery.send_many
         while pending:
             failed: dict[int, BaseException] = {}
-            waits = [(i, await send(m.record), await send(m.audit)) for i, m in pending.items()]
+            if send_many is None:
+                waits = [
+                    (i, await _enqueue(send, m.record), await _enqueue(send, m.audit))
+                    for i, m in pending.items()
+                ]
+            else:  # the same records in the same order, enqueued together
+                sent = await send_many([r for m in pending.values() for r in (m.record, m.audit)])
+                waits = [(i, sent[2 * n], sent[2 * n + 1]) for n, i in enumerate(pending)]
             for i, *acks in waits:
                 for ack in acks:
                     try:
                         await ack
                     except Exception as exc:
                         failed.setdefault(i, exc)
+            produced: list[Masked] = []
             for i in list(pending):
                 err = failed.get(i)
                 if err is None:
-                    _count(pending.pop(i))
+                    produced.append(pending.pop(i))
                 elif type(err).__name__ in _PERMANENT:
                     final[i] = Rejected("produce_failed", type(err).__name__, pending.pop(i).tenant)
+            _count(produced)
             if pending:
                 await self.delivery.backoff.wait("broker", next(iter(failed.values())))
         metrics.STAGE_SECONDS.labels("produce").observe(time.perf_counter() - start)
         return final
 
 
-def _count(masked: Masked) -> None:
-    metrics.RECORDS_OUT.labels(masked.record.topic).inc()
-    for entity, n in masked.entities.items():
+def _count(produced: Sequence[Masked]) -> None:
+    """Count produced records and their entities: one increment per label, not per record."""
+    topics: Counter[str] = Counter()
+    entities: Counter[str] = Counter()
+    for masked in produced:
+        topics[masked.record.topic] += 1
+        entities.update(masked.entities)
+    for topic, n in topics.items():
+        metrics.RECORDS_OUT.labels(topic).inc(n)
+    for entity, n in entities.items():
         metrics.ENTITIES.labels(entity).inc(n)

@@ -488,15 +488,20 @@ class Tokenizer:
         `kinds` picks a token kind per class (default `Text Token`).
         """
         kinds = kinds or {}
-        requests = [
-            TokenRequest(span.entity, text[span.start : span.end], kinds.get(span.entity, TEXT))
+        # (class, value, kind) items: what `TokenRequest(class, value, kind)` asks, without the object.
+        requests: list[Item] = [
+            (span.entity, text[span.start : span.end], kinds.get(span.entity, TEXT))
             for text, spans in docs
             for span in spans
         ]
         tokens = iter(await self.tokenize_many(tenant, requests, principal=principal) if requests else [])
-        return [
-            apply_spans(text, spans, lambda s, _v: tagged(s.entity, next(tokens))) for text, spans in docs
-        ]
+        out: list[str] = []
+        for text, spans in docs:
+            if len(spans) == 1 and spans[0].start == 0 and spans[0].end == len(text):
+                out.append(tagged(spans[0].entity, next(tokens)))  # a whole field: what apply_spans gives
+            else:
+                out.append(apply_spans(text, spans, lambda s, _v: tagged(s.entity, next(tokens))))
+        return out
 
 
 def _lookup(

@@ -108,3 +108,102 @@ def test_batches_overlap_but_deliveries_and_commits_keep_batch_order() -> None:
     events, commits = asyncio.run(main())
     assert events == ["prepare 0", "prepare 2", "deliver 0", "deliver 2"]
     assert commits == [{tp: 2}, {tp: 4}]
+
+
+class _FakeBatch:
+    def __init__(self, size: int) -> None:
+        self.size, self.records = size, []  # type: ignore[var-annotated]
+
+    def append(
+        self, *, timestamp: Any, key: bytes | None, value: bytes | None, headers: Any
+    ) -> object | None:
+        used = sum(len(v or b"") for _, v, _ in self.records)
+        if self.records and used + len(value or b"") > self.size:
+            return None
+        self.records.append((key, value, list(headers)))
+        return object()
+
+
+class _FakeProducer:
+    """create_batch / send_batch / send / partitions_for, recording what was enqueued where."""
+
+    def __init__(self, batch_size: int = 100) -> None:
+        self.batch_size = batch_size
+        self.enqueued: list[tuple[str, int, list[Any]]] = []
+        self.single: list[Any] = []
+
+    def create_batch(self) -> _FakeBatch:
+        return _FakeBatch(self.batch_size)
+
+    async def send_batch(self, batch: _FakeBatch, topic: str, *, partition: int) -> asyncio.Future[int]:
+        self.enqueued.append((topic, partition, batch.records))
+        fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        fut.set_result(len(self.enqueued))
+        return fut
+
+    async def partitions_for(self, topic: str) -> set[int]:
+        return {0, 1, 2}
+
+    async def send(
+        self, topic: str, value: Any, *, key: Any, partition: Any, headers: Any
+    ) -> asyncio.Future[str]:
+        self.single.append((topic, key, value))
+        fut: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        fut.set_result("single")
+        return fut
+
+
+def test_send_many_fills_batches_per_partition_in_order_and_acks_each_record() -> None:
+    from aiokafka.partitioner import DefaultPartitioner
+
+    from streams.kafka import OutRecord
+
+    records = [
+        OutRecord("m", b"k0", b"x" * 40, (("h", b"1"),), 1),
+        OutRecord("a", b"ref/1/0", b"y" * 10, (), None),
+        OutRecord("m", b"k1", b"x" * 40, (), 1),
+        OutRecord("m", b"k2", b"x" * 40, (), 1),  # the third does not fit: a second batch
+        OutRecord("a", None, b"r", (), None),  # no key, no partition: the producer picks
+        OutRecord("m", None, None, (), 0),
+    ]
+
+    async def main() -> tuple[_FakeProducer, list[Any]]:
+        worker = DirectWorker(WorkerSettings(), VaultSettings(), "unmask")
+        await worker.consumer.stop()
+        await worker.producer.stop()
+        fake = _FakeProducer()
+        worker.producer = fake  # type: ignore[assignment]
+        acks = await worker._send_many(records)
+        return fake, [await a for a in acks]
+
+    fake, acked = asyncio.run(main())
+    audit_partition = DefaultPartitioner()(b"ref/1/0", [0, 1, 2], [0, 1, 2])
+    assert fake.enqueued == [
+        ("m", 1, [(b"k0", b"x" * 40, [("h", b"1")]), (b"k1", b"x" * 40, [])]),
+        ("m", 1, [(b"k2", b"x" * 40, [])]),
+        ("a", audit_partition, [(b"ref/1/0", b"y" * 10, [])]),
+        ("m", 0, [(None, None, [])]),
+    ]
+    assert fake.single == [("a", None, b"r")]
+    # each record's ack is its batch's
+    assert acked == [1, 3, 1, 2, "single", 4]
+
+
+def test_send_many_fails_the_ack_of_a_record_over_the_request_size_and_sends_the_others() -> None:
+    from aiokafka.errors import MessageSizeTooLargeError
+
+    from streams.direct import MAX_REQUEST_SIZE
+    from streams.kafka import OutRecord
+
+    async def main() -> list[Any]:
+        worker = DirectWorker(WorkerSettings(), VaultSettings(), "unmask")
+        await worker.consumer.stop()
+        await worker.producer.stop()
+        worker.producer = fake = _FakeProducer()  # type: ignore[assignment]
+        records = [OutRecord("m", b"k", b"x" * MAX_REQUEST_SIZE, (), 0), OutRecord("m", b"k", b"ok", (), 0)]
+        acks = await worker._send_many(records)
+        assert len(acks) == 2 and [len(b) for _, _, b in fake.enqueued] == [1]  # the small record went
+        return await asyncio.gather(*acks, return_exceptions=True)
+
+    too_big, ok = asyncio.run(main())
+    assert isinstance(too_big, MessageSizeTooLargeError) and not isinstance(ok, BaseException)

@@ -48,3 +48,26 @@ def test_malformed_json_and_bad_utf8_raise_the_standard_errors() -> None:
     with pytest.raises(UnicodeDecodeError) as bad:
         jsonio.loads(b'{"a": "\xff"}')
     assert bad.value.start == 7
+
+
+@given(st.binary(max_size=200) | st.text(alphabet="0123456789a -.e", max_size=80).map(str.encode))
+def test_the_long_number_check_answers_as_the_regex(raw: bytes) -> None:
+    assert jsonio.has_long_number(raw) == (jsonio._LONG_NUMBER.search(raw) is not None)
+
+
+@pytest.mark.parametrize(
+    ("raw", "long"),
+    [
+        (b"", False),
+        (b"1" * 18, False),
+        (b"1" * 19, True),
+        (b'{"a": -9999999999999999999}', True),
+        (b'{"a": 123456789012345678.5}', False),
+        (b"\xef\xbc\x91" * 19, False),  # fullwidth digits are not JSON digits
+        (b"x" * 5000 + b"0" * 19, True),
+        (bytes(range(256)) * 2, False),
+    ],
+)
+def test_long_numbers_are_found_anywhere(raw: bytes, long: bool) -> None:
+    assert jsonio.has_long_number(raw) is long
+    assert (jsonio._LONG_NUMBER.search(raw) is not None) is long

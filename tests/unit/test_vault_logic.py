@@ -264,3 +264,51 @@ def test_synchronous_commit_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VEILSTREAM_SYNCHRONOUS_COMMIT", "local")
     with pytest.raises(ValidationError):
         VaultSettings()
+
+
+def test_tokenize_texts_replaces_spans_as_apply_spans_does() -> None:
+    """The whole-field shortcut of `Tokenizer.tokenize_texts` gives what `apply_spans` gives,
+    and the requests go to `tokenize_many` in span order, as (class, value, kind) items."""
+    import asyncio
+    from typing import Any
+
+    from detectors import Span, apply_spans
+    from vault.tokenize import Tokenizer
+    from vault.tokens import tagged
+
+    seen: list[Any] = []
+
+    class Recording(Tokenizer):
+        async def tokenize_many(self, tenant: str, items: Any, *, principal: str | None = None) -> list[str]:
+            seen.extend(items)
+            return [f"tok{len(seen) - len(items) + i}" for i in range(len(items))]
+
+    docs = [
+        ("Jane Roe", [Span(0, 8, "PERSON", 1.0, "fields")]),  # a whole field
+        ("x", [Span(0, 1, "CUSTOMER_TIER", 1.0, "fields")]),  # a custom class: its own tag
+        (
+            "mail a@b.io or c@d.io",
+            [Span(5, 11, "EMAIL_ADDRESS", 0.9, "p"), Span(15, 21, "EMAIL_ADDRESS", 0.9, "p")],
+        ),
+        ("no spans", []),
+        (" Jane", [Span(1, 5, "PERSON", 1.0, "fields")]),  # not the whole text
+        ("Jane ", [Span(0, 4, "PERSON", 1.0, "fields")]),
+        ("+1 415 555 0134", [Span(0, 15, "PHONE_NUMBER", 1.0, "fields")]),
+    ]
+    tokenizer = Recording(None, None)  # type: ignore[arg-type]  # no database for this
+    out = asyncio.run(tokenizer.tokenize_texts("acme", docs, kinds={"PHONE_NUMBER": "phone"}))
+    tokens = iter(f"tok{i}" for i in range(len(seen)))
+    expected = [
+        apply_spans(text, spans, lambda s, _v: tagged(s.entity, next(tokens))) for text, spans in docs
+    ]
+    assert out == expected
+    assert seen == [
+        ("PERSON", "Jane Roe", "Text Token"),
+        ("CUSTOMER_TIER", "x", "Text Token"),
+        ("EMAIL_ADDRESS", "a@b.io", "Text Token"),
+        ("EMAIL_ADDRESS", "c@d.io", "Text Token"),
+        ("PERSON", "Jane", "Text Token"),
+        ("PERSON", "Jane", "Text Token"),
+        ("PHONE_NUMBER", "+1 415 555 0134", "phone"),
+    ]
+    assert out[0] == "<PER>tok0</PER>" and out[3] == "no spans"
