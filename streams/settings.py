@@ -51,7 +51,7 @@ class WorkerSettings(BaseSettings):
     replication_factor: int = Field(default=1, ge=1)
 
     #: Records per detection/vault batch, and the longest wait to fill one (seconds).
-    batch_size: int = Field(default=200, ge=1, le=10_000)
+    batch_size: int = Field(default=500, ge=1, le=10_000)
     batch_within: float = Field(default=0.005, gt=0, le=10)
     #: `faust`: a faust-streaming app (agents over faust streams). `aiokafka`: the same roles on
     #: a plain consumer-group loop (`streams.direct`), about twice the records/s where the
