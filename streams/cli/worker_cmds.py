@@ -7,6 +7,8 @@ Settings come from `VEILSTREAM_*` (see `streams.settings.WorkerSettings` and
 from __future__ import annotations
 
 import logging
+import signal
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -42,6 +44,10 @@ def _worker_settings(**overrides: Any) -> WorkerSettings:
     return load_settings(WorkerSettings, **overrides)
 
 
+def _stop_while_starting(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def worker(
     role: RoleOpt = "mask",
     ner: NerOpt = None,
@@ -49,6 +55,9 @@ def worker(
     log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning, error")] = "info",
 ) -> None:
     """Run a stream worker until Ctrl-C or SIGTERM (offsets of unfinished batches are not committed)."""
+    # A SIGTERM while the worker starts (before the engine installs its own handler) is a clean
+    # stop too: nothing is consumed or committed yet. Python's default would end it with -15.
+    signal.signal(signal.SIGTERM, _stop_while_starting)
     import faust
 
     from detectors import Policy, PolicyError, load_policy
