@@ -1190,7 +1190,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="on",
         help="worker VEILSTREAM_SYNCHRONOUS_COMMIT",
     )
-    parser.add_argument("--batch-size", type=int, default=500, help="worker batch_size (the ceiling's getmany size by default)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=500,
+        help="worker batch_size (the ceiling's getmany size by default)",
+    )
     parser.add_argument("--ceiling-batch", type=int, default=500, help="(a): getmany max_records")
     parser.add_argument("--batch-within", type=float, default=0.05, help="worker batch_within, seconds")
     parser.add_argument("--latency-batch-within", type=float, default=0.005, help="batch_within for (d)")
