@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,10 +150,11 @@ def test_word_cache_is_dropped_when_weights_change_and_unused_in_training() -> N
     assert trained.requires_grad
 
 
-def test_lexicon_features_save_load_and_fast_path(tmp_path: Path) -> None:
+def _tiny_tagger(seed: int, **features: Any) -> tuple[Any, Any]:
+    """A small character tagger with random weights and the given extra features, and its config."""
     import torch
 
-    from detectors.ner._model import TaggerConfig, build, load, save
+    from detectors.ner._model import TaggerConfig, build
 
     config = TaggerConfig(
         embeddings=["chars"],
@@ -161,22 +163,20 @@ def test_lexicon_features_save_load_and_fast_path(tmp_path: Path) -> None:
         char_dim=6,
         char_hidden=5,
         hidden_size=8,
-        lexicon={"first": ["ana", "john"], "common": ["the", "what's"]},
+        **features,
     )
     tagger = build(config, fresh=True)
-    torch.manual_seed(3)
+    torch.manual_seed(seed)
     with torch.no_grad():
         for p in tagger.parameters():
             p.normal_(0.0, 0.7)
-    save(tagger, config, tmp_path)
-    loaded = load(tmp_path).embeddings
-    assert isinstance(loaded, BatchedCharEmbeddings)
-    assert loaded.lists == ["common", "first"] and loaded.embedding_length == 2 * 5 + 2
-    with torch.inference_mode():
-        vectors = loaded.encode(["Ana", "Ana's", "WHAT'S", "zzz"])
-    assert vectors[:, -2:].tolist() == [[0.0, 1.0], [0.0, 1.0], [1.0, 0.0], [0.0, 0.0]]
-    ner = NerStage(str(tmp_path))
-    docs = [Document("John and ana saw the sea, what's up Jo Smith"), Document("the Ana"), Document("")]
+    return config, tagger
+
+
+def _assert_fast_path_matches_flair(ner: NerStage, text: str) -> list[list[Span]]:
+    """Small and large batches through the fast path give the spans of flair's own predict;
+    the fast path's spans, `text`'s first."""
+    docs = [Document(text), Document("the Ana"), Document("")]
     docs += [Document(f"{d.text} Sal and Ana {i}") for i, d in enumerate(docs * 6)]  # a large batch too
     fast = ner.detect_many(docs[:3]) + ner.detect_many(docs[3:])
     assert any(fast)
@@ -184,9 +184,24 @@ def test_lexicon_features_save_load_and_fast_path(tmp_path: Path) -> None:
         mp.setattr(_fast, "supports", lambda tagger: False)
         slow = ner.detect_many(docs)
     # flair's own predict scores spans differently; the spans themselves must be equal
-    assert [[(s.start, s.end, s.entity) for s in d] for d in fast] == [
-        [(s.start, s.end, s.entity) for s in d] for d in slow
-    ]
+    assert _ranges(fast) == _ranges(slow)
+    return fast
+
+
+def test_lexicon_features_save_load_and_fast_path(tmp_path: Path) -> None:
+    import torch
+
+    from detectors.ner._model import load, save
+
+    config, tagger = _tiny_tagger(3, lexicon={"first": ["ana", "john"], "common": ["the", "what's"]})
+    save(tagger, config, tmp_path)
+    loaded = load(tmp_path).embeddings
+    assert isinstance(loaded, BatchedCharEmbeddings)
+    assert loaded.lists == ["common", "first"] and loaded.embedding_length == 2 * 5 + 2
+    with torch.inference_mode():
+        vectors = loaded.encode(["Ana", "Ana's", "WHAT'S", "zzz"])
+    assert vectors[:, -2:].tolist() == [[0.0, 1.0], [0.0, 1.0], [1.0, 0.0], [0.0, 0.0]]
+    _assert_fast_path_matches_flair(NerStage(str(tmp_path)), "John and ana saw the sea, what's up Jo Smith")
 
 
 def test_long_text_is_windowed_and_offsets_stay_in_range(stage: NerStage) -> None:
@@ -235,29 +250,15 @@ def test_subword_features_save_load_fast_path_and_offline(tmp_path: Path) -> Non
     import torch
     from safetensors.torch import load_file
 
-    from detectors.ner._model import WEIGHTS_FILE, TaggerConfig, build, load, save
+    from detectors.ner._model import WEIGHTS_FILE, load, save
     from detectors.ner._subwords import WordPieces
 
     vocab = ["[PAD]", "[UNK]", ",", "ana", "smith", "the", "sea", "sm", "##ith", "##s", "jo", "muller"]
     assert [
         [vocab[i] for i in WordPieces(vocab).pieces(w)] for w in ["Ana's", "Müller", "Jos", "xq", ","]
     ] == [["ana"], ["muller"], ["jo", "##s"], ["[UNK]"], [","]]
-    config = TaggerConfig(
-        embeddings=["chars"],
-        tags=["PERSON", "LOCATION"],
-        chars=list("abcdefghijklmnopqrstuvwxyzAJLS'"),
-        char_dim=6,
-        char_hidden=5,
-        hidden_size=8,
-        lexicon={"first": ["ana", "john"]},
-        subwords=vocab,
-        subword_dim=3,
-    )
-    tagger = build(config, fresh=True)
-    torch.manual_seed(4)
+    config, tagger = _tiny_tagger(4, lexicon={"first": ["ana", "john"]}, subwords=vocab, subword_dim=3)
     with torch.no_grad():
-        for p in tagger.parameters():
-            p.normal_(0.0, 0.7)
         table = torch.randn(len(vocab), 3).half().float()  # float16 values, as training makes them
         tagger.embeddings.subword_table.copy_(table)
     save(tagger, config, tmp_path)
@@ -274,16 +275,7 @@ def test_subword_features_save_load_fast_path_and_offline(tmp_path: Path) -> Non
     assert torch.allclose(vectors[3, -4:-1], (table[10] + table[9]) / 2) and vectors[3, -1] == 0.0
     assert vectors[4, -4:].tolist() == [0.0] * 4  # no piece
     ner = NerStage(str(tmp_path))
-    docs = [Document("John and ana saw the sea, Jo Smith"), Document("the Ana"), Document("")]
-    docs += [Document(f"{d.text} Sal and Ana {i}") for i, d in enumerate(docs * 6)]
-    fast = ner.detect_many(docs[:3]) + ner.detect_many(docs[3:])
-    assert any(fast)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_fast, "supports", lambda tagger: False)
-        slow = ner.detect_many(docs)
-    assert [[(s.start, s.end, s.entity) for s in d] for d in fast] == [
-        [(s.start, s.end, s.entity) for s in d] for d in slow
-    ]
+    fast = _assert_fast_path_matches_flair(ner, "John and ana saw the sea, Jo Smith")
     runner = _fast._runner(ner.load())
     with torch.no_grad():
         ner.load().embeddings.subword_table.mul_(1.0)  # an in-place change of the table: words recomputed
