@@ -10,21 +10,19 @@ as `null`.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 
-#: 19 digits: the shortest integer that may not fit in 64 bits (`-9999999999999999999`).
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
-#: `_LONG_NUMBER.search(raw)` at C speed (a tenth of the regex's time on a Debezium event):
-#: every ASCII digit becomes "0", every other byte " ", then a plain substring search.
+#: A run of 19 digits (the shortest integer that may not fit in 64 bits: `-9999999999999999999`),
+#: found at C speed (a tenth of a regex's time on a Debezium event): every ASCII digit becomes
+#: "0", every other byte " ", then a plain substring search.
 _DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
 _LONG_RUN = b"0" * 19
 
 
 def has_long_number(raw: bytes) -> bool:
-    """Whether `raw` holds a run of 19 or more ASCII digits (same answer as `_LONG_NUMBER.search`)."""
+    """Whether `raw` holds a run of 19 or more ASCII digits."""
     return _LONG_RUN in raw.translate(_DIGITS_AS_ZERO)
 
 

@@ -106,13 +106,8 @@ def change_event_from(data: Any) -> Envelope:
     return Envelope(event=event, schema_block=data.get("schema") if wrapped else None, wrapped=wrapped)
 
 
-def change_event_of(data: Any) -> ChangeEvent:
-    """`change_event_from(data).event`, without building the `Envelope`."""
-    return _change_event(data)[0]
-
-
 def change_event_row(data: Any) -> dict[str, Any] | None:
-    """`event.after or event.before` of `change_event_of(data)`: the masker's hot path.
+    """`event.after or event.before` of `change_event_from(data).event`: the masker's hot path.
 
     A payload made only of the plain JSON types every field asks for (`plainly_valid`) is one
     `ChangeEvent.model_validate` accepts: its row is read as it is, and its before/after
@@ -123,7 +118,7 @@ def change_event_row(data: Any) -> dict[str, Any] | None:
         payload = data.get("payload") if "payload" in data and "op" not in data else data
         if type(payload) is dict and plainly_valid(payload):
             return payload.get("after") or payload.get("before")
-    event = change_event_of(data)
+    event, _ = _change_event(data)  # no `Envelope` needed
     return event.after or event.before
 
 
