@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -69,16 +70,25 @@ class Pipeline:
 
 def field_rule(doc: Document, policy: Policy) -> list[Span] | None:
     """Spans fixed by the field's rule, or None when the text must go through detection."""
-    if not doc.text.strip():
+    return rule_spans(doc.text, None if doc.field is None else policy.fields.get(doc.field), policy)
+
+
+def rule_spans(text: str, rule: str | None, policy: Policy) -> list[Span] | None:
+    """Spans that `rule` (a field's rule from `policy.fields`; None: no field or no rule) fixes
+    for `text`, or None when the text must go through detection."""
+    if not text.strip():
         return []
-    if doc.field is None:
-        return None
-    rule = policy.fields.get(doc.field)
     if rule is None or rule == "detect":
         return None
     if rule == "keep" or not policy.enabled(rule):
         return []
-    return [Span(0, len(doc.text), rule, 1.0, "fields")]
+    return [_whole(len(text), rule)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole(length: int, entity: str) -> Span:
+    """The span of a whole field (spans are immutable: one per length and class serves all)."""
+    return Span(0, length, entity, 1.0, "fields")
 
 
 def default_pipeline(ner: Stage | None = None, policy: Policy | None = None) -> Pipeline:

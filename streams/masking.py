@@ -24,6 +24,7 @@ import psycopg
 from psycopg_pool import PoolTimeout
 
 from detectors import Document, Policy, Span, redact
+from detectors.pipeline import rule_spans
 from streams import jsonio, metrics
 from streams.errors import RecordError
 from streams.kafka import REPLAY_HEADER, InRecord, OutRecord
@@ -95,7 +96,7 @@ class _Slot:
     field: str | None  # `table.column` of a CDC row's leaf, else None
     lang: str
     path: str
-    #: Set when the leaf is collected where the field's rule decides (`_fixed_spans`); None
+    #: Set when the leaf is collected where the field's rule decides (`rule_spans`); None
     #: until detection has run otherwise.
     spans: list[Span] | None = None
 
@@ -301,7 +302,7 @@ class Masker:
     ) -> None:
         """A slot for the leaf `text` (= str(container[key])); its spans when its field's rule fixes them."""
         plan.slots.append(
-            _Slot(container, key, text, field_name, lang, path, _fixed_spans(text, rule, plan.policy))
+            _Slot(container, key, text, field_name, lang, path, rule_spans(text, rule, plan.policy))
         )
 
     # -- 2. detect ---------------------------------------------------------------------------
@@ -438,33 +439,6 @@ class Masker:
         audit_value = _dumps(audit_body)[:-1] + b',"masked":' + (b"null" if value is None else value) + b"}"
         audit = OutRecord(self.settings.audit_topic, source, audit_value, (("veilstream-tenant", tenant),))
         return Masked(out, audit, counts, plan.tenant)
-
-
-def _fixed_spans(text: str, rule: str | None, policy: Policy) -> list[Span] | None:
-    """`detectors.pipeline.field_rule` for a leaf whose field has `rule` (None: no field, or
-    no rule): the spans the rule fixes, or None when the text must go through detection.
-
-    Same answers as `field_rule(Document(text, field=f, policy=policy), policy)` with
-    `rule = policy.fields.get(f)` (tests/unit/test_masking.py checks), without a `Document`
-    per leaf.
-    """
-    if not text.strip():
-        return []
-    if rule is None or rule == "detect":
-        return None
-    if rule == "keep" or not policy.enabled(rule):
-        return []
-    span = _WHOLE.get((len(text), rule))
-    if span is None:  # spans are immutable: one per (length, class) serves every leaf
-        if len(_WHOLE) >= _WHOLE_MAX:
-            _WHOLE.clear()
-        span = _WHOLE[(len(text), rule)] = Span(0, len(text), rule, 1.0, "fields")
-    return [span]
-
-
-#: `Span(0, length, class, 1.0, "fields")` by (length, class), at most `_WHOLE_MAX` of them.
-_WHOLE: dict[tuple[int, str], Span] = {}
-_WHOLE_MAX = 4096
 
 
 def _document(slot: _Slot, plan: _Plan) -> Document:

@@ -270,14 +270,13 @@ FIELD_POLICY = Policy.model_validate(
         "contacts.x",
     ],
 )
-def test_fixed_spans_are_those_of_field_rule(text: str, field: str | None) -> None:
-    from detectors.pipeline import field_rule
-    from streams.masking import _fixed_spans
+def test_rule_spans_are_those_of_field_rule(text: str, field: str | None) -> None:
+    from detectors.pipeline import field_rule, rule_spans
 
     rule = FIELD_POLICY.fields.get(field) if field is not None else None
     expected = field_rule(Document(text, "en", field, FIELD_POLICY), FIELD_POLICY)
-    assert _fixed_spans(text, rule, FIELD_POLICY) == expected
-    assert _fixed_spans(text, rule, FIELD_POLICY) == expected  # the memoized span too
+    assert rule_spans(text, rule, FIELD_POLICY) == expected
+    assert rule_spans(text, rule, FIELD_POLICY) == expected  # the memoized span too
 
 
 def test_replay_reference_needs_a_well_formed_header() -> None:
