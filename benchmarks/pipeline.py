@@ -453,11 +453,17 @@ class Bench:
     """The servers and worker processes of one run; `close` stops every one of them."""
 
     def __init__(
-        self, keep_logs: bool, engine: str = "faust", fetch_wait_ms: int = 10, synchronous_commit: str = "on"
+        self,
+        keep_logs: bool,
+        engine: str = "aiokafka",
+        fetch_wait_ms: int = 10,
+        synchronous_commit: str = "on",
+        fetch_active_wait_ms: int = 2,
     ) -> None:
         self.keep_logs = keep_logs
         self.engine = engine
         self.fetch_wait_ms = fetch_wait_ms
+        self.fetch_active_wait_ms = fetch_active_wait_ms
         self.synchronous_commit = synchronous_commit
         self.workdir = Path(tempfile.mkdtemp(prefix="veilstream-pipeline-"))
         self.workers: list[Worker] = []
@@ -528,6 +534,7 @@ class Bench:
             "ner": "off",
             "engine": self.engine,
             "fetch_max_wait_ms": self.fetch_wait_ms,
+            "fetch_active_wait_ms": self.fetch_active_wait_ms,
         }
         return WorkerSettings(**{**base, **overrides})
 
@@ -1115,6 +1122,9 @@ async def _measure_all(args: argparse.Namespace, sizes: Sizes, bench: Bench, rep
             settings = bench.settings(key.replace("_", ""), ner=ner, **lat)
             result = await measure_latency(bench, label, corpus, rate, seconds, 3.0, settings, metrics)
             result.batch += f"; worker fetch_max_wait_ms {settings.fetch_max_wait_ms}"
+            active = settings.fetch_active_wait_ms
+            if settings.engine == "aiokafka" and 0 < active < settings.fetch_max_wait_ms:
+                result.batch += f", {active} while records flow"
             print_latency(result, base)
             results[key] = result.as_json()
             if ner == "off":
@@ -1182,8 +1192,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only", help="comma-separated: cdc,messages,ner,latency,ner-latency,scaling ((a) always runs)"
     )
-    parser.add_argument("--engine", choices=("faust", "aiokafka"), default="faust", help="worker engine")
+    parser.add_argument("--engine", choices=("aiokafka", "faust"), default="aiokafka", help="worker engine")
     parser.add_argument("--fetch-wait-ms", type=int, default=10, help="worker fetch_max_wait_ms")
+    parser.add_argument(
+        "--fetch-active-wait-ms",
+        type=int,
+        default=2,
+        help="worker fetch_active_wait_ms (aiokafka engine; 0: a fixed wait, fetch_max_wait_ms)",
+    )
     parser.add_argument(
         "--synchronous-commit",
         choices=("on", "off"),
@@ -1224,7 +1240,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"python {info['python']}, load average {' '.join(f'{x:.2f}' for x in info['load_average_at_start'])}"
     )
     print("versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items() if v))
-    bench = Bench(args.keep_logs, args.engine, args.fetch_wait_ms, args.synchronous_commit)
+    bench = Bench(
+        args.keep_logs,
+        args.engine,
+        args.fetch_wait_ms,
+        args.synchronous_commit,
+        args.fetch_active_wait_ms,
+    )
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM before the loop runs: same as Ctrl-C
     code = 0
     try:

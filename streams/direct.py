@@ -13,19 +13,25 @@ A batch's masked and audit records are produced in record batches built here, on
 `send_batch` per topic partition (`DirectWorker._send_many`): the same records as one `send`
 each, without a coroutine and an ack future per record.
 
-Two batches overlap: batch N+1 is parsed, detected and tokenized while batch N's records
-wait for the broker's acks. Deliveries (produce, quarantine, commit) run one at a time in
-batch order, so records keep their order per partition and offsets are committed in order.
+Batches overlap, up to `IN_HAND` at once: batch N+1 is parsed while batch N waits for
+Postgres, and masked while batch N's records wait for the broker's acks (the masker lets one
+batch at a time detect and one at a time tokenize, in arrival order). Deliveries (produce,
+quarantine, commit) run one at a time in batch order, so records keep their order per
+partition and offsets are committed in order.
+
+The fetch wait adapts (`streams.fetch_wait`): short while records flow, `fetch_max_wait_ms`
+once the input is idle.
 
 A rebalance waits for the batches in hand (the revocation callback takes the loop's lock and
-then waits for the delivery in flight), so a revoked partition's offsets are committed by the
-worker that processed them. SIGINT or SIGTERM stops the loop at once: batches in hand are
+then waits for every batch in hand to be delivered), so a revoked partition's offsets are
+committed by the worker that processed them. SIGINT or SIGTERM stops the loop at once: batches in hand are
 not committed and are consumed again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import signal
@@ -41,6 +47,7 @@ from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from streams import metrics
 from streams.app import Detect, Runtime, app_id, input_topics, observe_delay
+from streams.fetch_wait import FetchWait
 from streams.kafka import InRecord, OutRecord, in_record
 from streams.service import Backoff, refused
 from streams.settings import Role, WorkerSettings
@@ -50,6 +57,8 @@ log = logging.getLogger(__name__)
 
 #: The producer's `max_request_size` (aiokafka's default), also checked by `_send_many`.
 MAX_REQUEST_SIZE = 1_048_576
+#: Batches in hand at once (being parsed, masked or delivered); the loop fetches no more.
+IN_HAND = 3
 
 
 def aiokafka_record(message: ConsumerRecord[bytes, bytes]) -> InRecord:
@@ -109,15 +118,22 @@ class DirectWorker:
         # The producer's own partitioner (its default): `_send_many` places keyed records as `send` would.
         self._partitioner = DefaultPartitioner()
         self.runtime = Runtime(settings, vault_settings, detect, self._send, self._send_many)
+        #: The last batch's task (masking, then delivery after the batch before it); it fails
+        #: when any batch before it failed.
         self.delivering: asyncio.Task[None] | None = None
+        self._in_hand: collections.deque[asyncio.Task[None]] = collections.deque()
+        self.fetch_wait = FetchWait(
+            settings.fetch_max_wait_ms, settings.fetch_active_wait_ms, settings.fetch_active_linger
+        )
 
     async def settle(self) -> None:
-        """Wait for the delivery in flight (its failure is raised by the loop, not here)."""
+        """Wait for every batch in hand (a failure is raised by the loop, not here)."""
         task, self.delivering = self.delivering, None
-        if task is not None:
-            await asyncio.wait([task])
-            if not task.cancelled() and task.exception() is not None:
-                self.delivering = task  # the loop re-raises it
+        if self._in_hand:
+            await asyncio.wait(self._in_hand)
+            self._in_hand.clear()
+        if task is not None and not task.cancelled() and task.exception() is not None:
+            self.delivering = task  # the loop re-raises it
 
     async def _send(self, record: OutRecord) -> Any:
         return await self.producer.send(
@@ -199,10 +215,12 @@ class DirectWorker:
         try:
             self.consumer.subscribe(input_topics(self.settings, self.role), listener=_Rebalance(self))
             await self._start(self.consumer, "consumer")
+            self.fetch_wait.attach(self.consumer)
             await self.runtime.ready()
             within = int(self.settings.batch_within * 1000)
             while True:
                 fetched = await self.consumer.getmany(timeout_ms=within, max_records=self.settings.batch_size)
+                self.fetch_wait.fetched(bool(fetched))
                 if self.delivering is not None and self.delivering.done():
                     self.delivering.result()  # a failed delivery stops the worker, uncommitted
                     self.delivering = None
@@ -211,8 +229,8 @@ class DirectWorker:
                 async with self.lock:
                     await self._batch(fetched)
         finally:
-            if self.delivering is not None:
-                self.delivering.cancel()
+            for task in self._in_hand:
+                task.cancel()
             with contextlib.suppress(Exception):
                 await self.consumer.stop()  # no commit: an unfinished batch is consumed again
             with contextlib.suppress(Exception):
@@ -220,19 +238,34 @@ class DirectWorker:
             await self.runtime.close()
 
     async def _batch(self, fetched: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
-        """Prepare this batch (overlapping the previous delivery), then start its delivery."""
+        """Start masking this batch (beside the batches in hand) and its delivery after theirs;
+        return once fewer than `IN_HAND` batches are in hand."""
         messages = [m for batch in fetched.values() for m in batch]
         observe_delay(time.time(), (m.timestamp / 1000 for m in messages if m.timestamp))
-        deliver = await self.runtime.prepare(self.role, [aiokafka_record(m) for m in messages])
+        masking = asyncio.create_task(self.runtime.prepare(self.role, [aiokafka_record(m) for m in messages]))
         offsets = {tp: batch[-1].offset + 1 for tp, batch in fetched.items() if batch}
-        previous = self.delivering
-        if previous is not None:
-            await previous  # deliveries in batch order; a failure stops the worker here
-        self.delivering = asyncio.create_task(self._deliver(deliver, offsets))
+        self.delivering = asyncio.create_task(self._deliver(masking, self.delivering, offsets))
+        in_hand = self._in_hand
+        in_hand.append(self.delivering)
+        while in_hand and in_hand[0].done():
+            in_hand.popleft()
+        if len(in_hand) >= IN_HAND:
+            await asyncio.wait([in_hand[0]])  # a failure is raised by the loop, from the last task
+            in_hand.popleft()
 
     async def _deliver(
-        self, deliver: Callable[[], Awaitable[Any]], offsets: dict[TopicPartition, int]
+        self,
+        masking: asyncio.Task[Callable[[], Awaitable[Any]]],
+        previous: asyncio.Task[None] | None,
+        offsets: dict[TopicPartition, int],
     ) -> None:
+        """Deliver a batch once it is masked and the batch before it is delivered (in batch
+        order); a failure of either fails this one too, so nothing after it is committed."""
+        try:
+            deliver = await masking
+        finally:
+            if previous is not None:
+                await previous
         await deliver()
         try:
             await self.consumer.commit(offsets)

@@ -53,10 +53,11 @@ class WorkerSettings(BaseSettings):
     #: Records per detection/vault batch, and the longest wait to fill one (seconds).
     batch_size: int = Field(default=500, ge=1, le=10_000)
     batch_within: float = Field(default=0.005, gt=0, le=10)
-    #: `faust`: a faust-streaming app (agents over faust streams). `aiokafka`: the same roles on
-    #: a plain consumer-group loop (`streams.direct`), about twice the records/s where the
-    #: worker is CPU-bound (docs/performance.md). Same delivery guarantees either way.
-    engine: Literal["faust", "aiokafka"] = "faust"
+    #: `aiokafka`: the roles on a plain consumer-group loop (`streams.direct`). `faust`: the same
+    #: roles as faust-streaming agents over faust streams; about a third of the records/s where
+    #: the worker is CPU-bound and twice the latency (faust's consumer thread and conductor cost
+    #: about 300 µs per record; docs/performance.md). Same delivery guarantees either way.
+    engine: Literal["faust", "aiokafka"] = "aiokafka"
     #: Only `at_least_once` is supported (replays are idempotent: tokens are deterministic).
     processing_guarantee: Literal["at_least_once"] = "at_least_once"
     #: Run the NER stage when flair is installed (`auto`), always (`on`, fail when missing) or never.
@@ -64,8 +65,14 @@ class WorkerSettings(BaseSettings):
     #: Longest a consumer fetch waits for records (faust fixes 1500 ms). The embedded Tansu broker
     #: holds a fetch for about half of it even when records arrive, which adds that much latency
     #: per hop; Apache Kafka answers as soon as records are there, so there a larger value (e.g.
-    #: 500) only saves idle fetch requests.
+    #: 500) only saves idle fetch requests. With the aiokafka engine this is the wait while the
+    #: input is idle; see `fetch_active_wait_ms`.
     fetch_max_wait_ms: int = Field(default=10, ge=1, le=10_000)
+    #: aiokafka engine: the fetch wait while records flow (`streams.fetch_wait`), back to
+    #: `fetch_max_wait_ms` once none has come for `fetch_active_linger` seconds. 0, or not
+    #: shorter than `fetch_max_wait_ms`: one fixed wait. (The faust engine has the fixed wait.)
+    fetch_active_wait_ms: int = Field(default=2, ge=0, le=10_000)
+    fetch_active_linger: float = Field(default=1.0, gt=0, le=3600)
     #: Consumer session timeout (seconds); short values make group joins fast.
     session_timeout: float = Field(default=10.0, gt=0)
     #: Back-off bounds (seconds) while Postgres or the broker is unavailable.

@@ -25,7 +25,7 @@ dlq_app = typer.Typer(help="Records the worker could not mask: list and replay t
 RoleOpt = Annotated[str, typer.Option("--role", help="mask: the masking worker; unmask: the unmask worker.")]
 EngineOpt = Annotated[
     str | None,
-    typer.Option("--engine", help="faust | aiokafka (default: VEILSTREAM_ENGINE, faust)."),
+    typer.Option("--engine", help="aiokafka | faust (default: VEILSTREAM_ENGINE, aiokafka)."),
 ]
 NerOpt = Annotated[
     str | None,

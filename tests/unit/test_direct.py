@@ -207,3 +207,90 @@ def test_send_many_fails_the_ack_of_a_record_over_the_request_size_and_sends_the
 
     too_big, ok = asyncio.run(main())
     assert isinstance(too_big, MessageSizeTooLargeError) and not isinstance(ok, BaseException)
+
+
+class _GatedRuntime:
+    """Masking waits for its gate (a slow Postgres); delivery is instant. Logs both."""
+
+    def __init__(self, fail: int | None = None) -> None:
+        self.events: list[str] = []
+        self.gates: dict[int, asyncio.Event] = {}
+        self.fail = fail
+
+    async def prepare(self, _role: str, records: list[Any]) -> Any:
+        first = records[0].offset
+        self.events.append(f"mask {first}")
+        gate = self.gates.setdefault(first, asyncio.Event())
+        await gate.wait()
+        if first == self.fail:
+            raise RuntimeError("masking failed")
+        self.events.append(f"masked {first}")
+
+        async def deliver() -> None:
+            self.events.append(f"deliver {first}")
+
+        return deliver
+
+
+def _batch_at(start: int) -> dict[Any, list[ConsumerRecord[bytes, bytes]]]:
+    from aiokafka.structs import TopicPartition
+
+    tp = TopicPartition("support.messages", 0)
+    return {
+        tp: [ConsumerRecord(tp.topic, 0, o, 0, 0, None, b"v", None, 0, 1, []) for o in (start, start + 1)]
+    }
+
+
+async def _gated_worker(runtime: _GatedRuntime) -> tuple[DirectWorker, _FakeConsumer]:
+    worker = DirectWorker(WorkerSettings(), VaultSettings(), "unmask")
+    await worker.consumer.stop()
+    await worker.producer.stop()
+    consumer = _FakeConsumer()
+    worker.runtime, worker.consumer = runtime, consumer  # type: ignore[assignment]
+    return worker, consumer
+
+
+def test_a_batch_is_masked_while_the_one_before_waits_and_at_most_in_hand_batches_are_held() -> None:
+    from streams.direct import IN_HAND
+
+    async def main() -> tuple[list[str], list[dict[Any, int]], bool]:
+        runtime = _GatedRuntime()
+        worker, consumer = await _gated_worker(runtime)
+        for n in range(IN_HAND - 1):
+            await worker._batch(_batch_at(2 * n))  # returns at once: masking is under way
+        await asyncio.sleep(0)
+        # every batch in hand is being masked at once, none delivered
+        assert runtime.events == [f"mask {2 * n}" for n in range(IN_HAND - 1)]
+        full = asyncio.create_task(worker._batch(_batch_at(2 * (IN_HAND - 1))))
+        await asyncio.sleep(0.01)
+        held = not full.done()  # IN_HAND batches in hand: the loop fetches no more
+        for n in reversed(range(IN_HAND)):  # the last batch is masked first ...
+            runtime.gates.setdefault(2 * n, asyncio.Event()).set()
+            await asyncio.sleep(0)
+        await full
+        await worker.settle()
+        return runtime.events, consumer.commits, held
+
+    events, commits, held = asyncio.run(main())
+    assert held
+    delivered = [e for e in events if e.startswith("deliver")]
+    assert delivered == [f"deliver {2 * n}" for n in range(IN_HAND)]  # ... but delivered in order
+    assert [next(iter(c.values())) for c in commits] == [2 * n + 2 for n in range(IN_HAND)]
+
+
+def test_a_failed_batch_fails_the_batches_after_it_and_commits_none_of_them() -> None:
+    async def main() -> tuple[list[str], list[dict[Any, int]], BaseException | None]:
+        runtime = _GatedRuntime(fail=2)
+        worker, consumer = await _gated_worker(runtime)
+        for start in (0, 2, 4):
+            runtime.gates[start] = asyncio.Event()
+            runtime.gates[start].set()
+            await worker._batch(_batch_at(start))
+        await worker.settle()
+        last = worker.delivering
+        return runtime.events, consumer.commits, None if last is None else last.exception()
+
+    events, commits, error = asyncio.run(main())
+    assert isinstance(error, RuntimeError)  # the loop re-raises it: the worker stops
+    assert "deliver 0" in events and "deliver 2" not in events and "deliver 4" not in events
+    assert commits == [{next(iter(_batch_at(0))): 2}]
