@@ -13,25 +13,22 @@ A batch's masked and audit records are produced in record batches built here, on
 `send_batch` per topic partition (`DirectWorker._send_many`): the same records as one `send`
 each, without a coroutine and an ack future per record.
 
-Batches overlap, up to `IN_HAND` at once: batch N+1 is parsed while batch N waits for
-Postgres, and masked while batch N's records wait for the broker's acks (the masker lets one
-batch at a time detect and one at a time tokenize, in arrival order). Deliveries (produce,
-quarantine, commit) run one at a time in batch order, so records keep their order per
-partition and offsets are committed in order.
+Two batches overlap: batch N+1 is parsed, detected and tokenized while batch N's records
+wait for the broker's acks. Deliveries (produce, quarantine, commit) run one at a time in
+batch order, so records keep their order per partition and offsets are committed in order.
 
 The fetch wait adapts (`streams.fetch_wait`): short while records flow, `fetch_max_wait_ms`
 once the input is idle.
 
 A rebalance waits for the batches in hand (the revocation callback takes the loop's lock and
-then waits for every batch in hand to be delivered), so a revoked partition's offsets are
-committed by the worker that processed them. SIGINT or SIGTERM stops the loop at once: batches in hand are
+then waits for the delivery in flight), so a revoked partition's offsets are committed by the
+worker that processed them. SIGINT or SIGTERM stops the loop at once: batches in hand are
 not committed and are consumed again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 import signal
@@ -57,8 +54,6 @@ log = logging.getLogger(__name__)
 
 #: The producer's `max_request_size` (aiokafka's default), also checked by `_send_many`.
 MAX_REQUEST_SIZE = 1_048_576
-#: Batches in hand at once (being parsed, masked or delivered); the loop fetches no more.
-IN_HAND = 3
 
 
 def aiokafka_record(message: ConsumerRecord[bytes, bytes]) -> InRecord:
@@ -118,22 +113,18 @@ class DirectWorker:
         # The producer's own partitioner (its default): `_send_many` places keyed records as `send` would.
         self._partitioner = DefaultPartitioner()
         self.runtime = Runtime(settings, vault_settings, detect, self._send, self._send_many)
-        #: The last batch's task (masking, then delivery after the batch before it); it fails
-        #: when any batch before it failed.
         self.delivering: asyncio.Task[None] | None = None
-        self._in_hand: collections.deque[asyncio.Task[None]] = collections.deque()
         self.fetch_wait = FetchWait(
             settings.fetch_max_wait_ms, settings.fetch_active_wait_ms, settings.fetch_active_linger
         )
 
     async def settle(self) -> None:
-        """Wait for every batch in hand (a failure is raised by the loop, not here)."""
+        """Wait for the delivery in flight (its failure is raised by the loop, not here)."""
         task, self.delivering = self.delivering, None
-        if self._in_hand:
-            await asyncio.wait(self._in_hand)
-            self._in_hand.clear()
-        if task is not None and not task.cancelled() and task.exception() is not None:
-            self.delivering = task  # the loop re-raises it
+        if task is not None:
+            await asyncio.wait([task])
+            if not task.cancelled() and task.exception() is not None:
+                self.delivering = task  # the loop re-raises it
 
     async def _send(self, record: OutRecord) -> Any:
         return await self.producer.send(
@@ -229,8 +220,8 @@ class DirectWorker:
                 async with self.lock:
                     await self._batch(fetched)
         finally:
-            for task in self._in_hand:
-                task.cancel()
+            if self.delivering is not None:
+                self.delivering.cancel()
             with contextlib.suppress(Exception):
                 await self.consumer.stop()  # no commit: an unfinished batch is consumed again
             with contextlib.suppress(Exception):
@@ -238,34 +229,19 @@ class DirectWorker:
             await self.runtime.close()
 
     async def _batch(self, fetched: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
-        """Start masking this batch (beside the batches in hand) and its delivery after theirs;
-        return once fewer than `IN_HAND` batches are in hand."""
+        """Prepare this batch (overlapping the previous delivery), then start its delivery."""
         messages = [m for batch in fetched.values() for m in batch]
         observe_delay(time.time(), (m.timestamp / 1000 for m in messages if m.timestamp))
-        masking = asyncio.create_task(self.runtime.prepare(self.role, [aiokafka_record(m) for m in messages]))
+        deliver = await self.runtime.prepare(self.role, [aiokafka_record(m) for m in messages])
         offsets = {tp: batch[-1].offset + 1 for tp, batch in fetched.items() if batch}
-        self.delivering = asyncio.create_task(self._deliver(masking, self.delivering, offsets))
-        in_hand = self._in_hand
-        in_hand.append(self.delivering)
-        while in_hand and in_hand[0].done():
-            in_hand.popleft()
-        if len(in_hand) >= IN_HAND:
-            await asyncio.wait([in_hand[0]])  # a failure is raised by the loop, from the last task
-            in_hand.popleft()
+        previous = self.delivering
+        if previous is not None:
+            await previous  # deliveries in batch order; a failure stops the worker here
+        self.delivering = asyncio.create_task(self._deliver(deliver, offsets))
 
     async def _deliver(
-        self,
-        masking: asyncio.Task[Callable[[], Awaitable[Any]]],
-        previous: asyncio.Task[None] | None,
-        offsets: dict[TopicPartition, int],
+        self, deliver: Callable[[], Awaitable[Any]], offsets: dict[TopicPartition, int]
     ) -> None:
-        """Deliver a batch once it is masked and the batch before it is delivered (in batch
-        order); a failure of either fails this one too, so nothing after it is committed."""
-        try:
-            deliver = await masking
-        finally:
-            if previous is not None:
-                await previous
         await deliver()
         try:
             await self.consumer.commit(offsets)

@@ -148,14 +148,9 @@ class Masker:
             settings.tenant_header, settings.tenant_field, settings.topic_tenants
         )
         self.principal = f"worker:{settings.app_id}"
-        # One thread for big batches, so the event loop stays free. Batches may be masked
-        # concurrently (the aiokafka engine parses one while another waits for Postgres), so
-        # detection takes a lock (NER is not thread-safe: it never runs in two threads at once),
-        # and so does tokenization: a batch looks the token cache up only after the batch before
-        # it has stored its new values, instead of racing it to insert the same ones.
+        # One thread for big batches, so the event loop stays free. Batches are masked one at a
+        # time, so detection never runs in two threads at once (NER is not thread-safe).
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veilstream-detect")
-        self._detecting = asyncio.Lock()
-        self._tokenizing = asyncio.Lock()
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -172,19 +167,17 @@ class Masker:
                 outcomes[i] = rej.rejected
         metrics.STAGE_SECONDS.labels("parse").observe(time.perf_counter() - start)
 
-        async with self._detecting:
-            start = time.perf_counter()
-            for i, rejected in (await self._detect(plans)).items():
-                outcomes[i] = rejected
-                del plans[i]
-            metrics.STAGE_SECONDS.labels("detect").observe(time.perf_counter() - start)
+        start = time.perf_counter()
+        for i, rejected in (await self._detect(plans)).items():
+            outcomes[i] = rejected
+            del plans[i]
+        metrics.STAGE_SECONDS.labels("detect").observe(time.perf_counter() - start)
 
-        async with self._tokenizing:
-            start = time.perf_counter()
-            for i, rejected in (await self._transform(plans)).items():
-                outcomes[i] = rejected
-                del plans[i]
-            metrics.STAGE_SECONDS.labels("tokenize").observe(time.perf_counter() - start)
+        start = time.perf_counter()
+        for i, rejected in (await self._transform(plans)).items():
+            outcomes[i] = rejected
+            del plans[i]
+        metrics.STAGE_SECONDS.labels("tokenize").observe(time.perf_counter() - start)
 
         for i, plan in plans.items():
             try:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -288,54 +286,3 @@ def test_replay_reference_needs_a_well_formed_header() -> None:
     assert replayed.replay_of == "crm.cdc.contacts/1/99"
     for bad in (b"", b"nope", b"a/b/c", "é/1/2".encode()):
         assert InRecord(plain.topic, 0, 0, None, None, ((REPLAY_HEADER, bad),)).replay_of is None
-
-
-def test_concurrent_batches_detect_one_at_a_time_and_tokenize_in_arrival_order() -> None:
-    """The aiokafka engine masks batches concurrently: a small batch (detected on the loop) must
-    not detect while a big one is in the detection thread (NER is not thread-safe), and a batch
-    tokenizes only after the one before it has stored its values (not racing it to insert them)."""
-    import threading
-
-    pipeline = default_pipeline()
-    active: list[int] = []
-    overlaps: list[int] = []
-    guard = threading.Lock()
-
-    def detect(docs: Sequence[Document]) -> list[list[Span]]:
-        with guard:
-            active.append(1)
-            overlaps.append(len(active))
-        try:
-            time.sleep(0.02)
-            return pipeline.detect_many(docs)
-        finally:
-            with guard:
-                active.pop()
-
-    class SlowTokens(FakeTokens):
-        def __init__(self) -> None:
-            super().__init__()
-            self.log: list[str] = []
-
-        async def tokenize_texts(self, tenant: str, docs: Any, *, principal: str | None = None) -> list[str]:
-            self.log.append(f"start {len(docs)}")
-            await asyncio.sleep(0.02)  # the Postgres round trip
-            self.log.append(f"end {len(docs)}")
-            return await super().tokenize_texts(tenant, docs, principal=principal)
-
-    tokens = SlowTokens()
-    m = masker(tokens=tokens, detect=detect)
-    big = [record(cdc({**ROW, "notes": f"big {i} mail {EMAIL} " * 20}), offset=i) for i in range(5)]
-    small = [record(cdc({**ROW, "notes": f"small mail {EMAIL}"}), offset=9)]
-
-    async def main() -> list[list[Any]]:
-        return list(await asyncio.gather(m.mask_batch(big), m.mask_batch(small)))
-
-    outs = asyncio.run(main())
-    assert all(isinstance(o, Masked) for batch in outs for o in batch)
-    assert max(overlaps) == 1  # never two detections at once
-    big_docs, small_docs = (n for _, n in tokens.calls)
-    assert big_docs > small_docs
-    # one at a time, in arrival order
-    assert tokens.log == [f"start {big_docs}", f"end {big_docs}", f"start {small_docs}", f"end {small_docs}"]
-    assert outs == [run(masker(), big), run(masker(), small)]  # same outputs as one at a time
