@@ -7,14 +7,16 @@ It starts its own servers (an embedded Tansu broker and Postgres, `streams.embed
 
 - (a) the ceiling: a raw aiokafka consume -> produce pass-through on the same broker (a
   consumer group reads pre-produced records with `getmany`, a producer forwards each one,
-  acks awaited per batch, offsets committed every second), on the records of (b);
+  acks awaited per batch, offsets committed every second, the worker's fetch wait while
+  records flow), on the records of (b);
 - (b) CDC events/s through one worker, field rules only (every column of `contacts` has a
   rule, so nothing goes through detection), NER off;
 - (c) support messages/s through one worker, full detection (patterns + custom entities),
   NER off; (c') the same with NER on, on fewer messages;
 - (d) the latency of a message at a steady rate (default 200/s), produce -> masked record
   fetched here, without and with NER, beside the broker's own produce -> consume latency
-  measured the same way (d0); the worker's fetch wait is its `VEILSTREAM_FETCH_MAX_WAIT_MS`;
+  measured the same way (d0); the worker's fetch wait is `--fetch-wait-ms` when idle and
+  `--fetch-active-wait-ms` while records flow (aiokafka engine);
 - (e) 2 workers in one consumer group against 1, on the workload of (c), 4 partitions.
 
 Throughputs count from the first output record to the N-th (worker startup excluded), using
@@ -464,6 +466,9 @@ class Bench:
         self.engine = engine
         self.fetch_wait_ms = fetch_wait_ms
         self.fetch_active_wait_ms = fetch_active_wait_ms
+        #: (a)'s consumer waits as long as the worker's while records flow.
+        active = 0 < fetch_active_wait_ms < fetch_wait_ms and engine == "aiokafka"
+        self.ceiling_fetch_wait_ms = fetch_active_wait_ms if active else fetch_wait_ms
         self.synchronous_commit = synchronous_commit
         self.workdir = Path(tempfile.mkdtemp(prefix="veilstream-pipeline-"))
         self.workers: list[Worker] = []
@@ -762,6 +767,9 @@ async def measure_ceiling(bench: Bench, records: Sequence[Record], batch: int) -
         enable_auto_commit=False,
         max_poll_records=batch,
         session_timeout_ms=10_000,
+        # the worker's wait while records flow: with aiokafka's default (500 ms) Tansu holds
+        # fetches for hundreds of ms and the pass-through mostly waits (14-15k records/s, 0.2 cores)
+        fetch_max_wait_ms=bench.ceiling_fetch_wait_ms,
     )
     producer = AIOKafkaProducer(bootstrap_servers=bench.bootstrap, acks="all", linger_ms=2)
     await consumer.start()
@@ -796,7 +804,8 @@ async def measure_ceiling(bench: Bench, records: Sequence[Record], batch: int) -
         len(out),
         counted,
         t1 - t0,
-        f"getmany max_records {batch}, producer acks=all linger 2 ms",
+        f"getmany max_records {batch}, fetch_max_wait_ms {bench.ceiling_fetch_wait_ms},"
+        " producer acks=all linger 2 ms",
         mean_size(records),
         bench.sampler.usage(t0, t1),
     )
