@@ -114,6 +114,10 @@ _STORE_PART = _STORE_WRITES + "\nSELECT n, token_value FROM found"
 #: Cache misses per statement when a batch has more (see the module's docstring).
 CHUNK = 128
 
+#: What makes the one-statement and pipelined paths write nothing and hand the batch to the slow
+#: path: a value or token taken meanwhile, or a missing audit chain head.
+_REFUSALS = (psycopg.errors.UniqueViolation, psycopg.errors.DivisionByZero)
+
 #: `ON CONFLICT DO NOTHING`: values whose insert conflicted come back missing (taken tokens are
 #: re-derived; values inserted meanwhile by another writer are found by the next attempt).
 _STORE = (
@@ -335,7 +339,7 @@ class Tokenizer:
         async with _autocommit(conn):
             try:
                 cur = await conn.execute(_STORE_ONE, params | audit.record_params(record))
-            except (psycopg.errors.UniqueViolation, psycopg.errors.DivisionByZero) as exc:
+            except _REFUSALS as exc:
                 log.debug(
                     "tokenize tenant=%s: one-statement path refused (%s)", record.tenant, type(exc).__name__
                 )
@@ -362,19 +366,29 @@ class Tokenizer:
             chunks[zlib.crc32(miss[4].encode()) % len(chunks)].append(miss)
         seen: dict[tuple[str, str, bytes], _Pending] = {}
         sent: list[tuple[list[_Pending], list[str], psycopg.AsyncCursor[Any]]] = []
+        refused: BaseException | None = None
         async with _autocommit(conn):
             try:
                 async with conn.pipeline():
-                    for i, chunk in enumerate(chunks, 1):
-                        items = self._pending(keys, chunk, seen)
-                        params = self._params(keys, tenant, items, 0)
-                        if i < len(chunks):
-                            cur = await conn.execute(_STORE_PART, params)
-                        else:  # the last one appends the batch's audit record, even if empty
-                            cur = await conn.execute(_STORE_ONE, params | audit.record_params(record))
-                        sent.append((items, params["tok"], cur))
-            except (psycopg.errors.UniqueViolation, psycopg.errors.DivisionByZero) as exc:
-                log.debug("tokenize tenant=%s: pipelined path refused (%s)", tenant, type(exc).__name__)
+                    try:
+                        for i, chunk in enumerate(chunks, 1):
+                            items = self._pending(keys, chunk, seen)
+                            params = self._params(keys, tenant, items, 0)
+                            if i < len(chunks):
+                                cur = await conn.execute(_STORE_PART, params)
+                            else:  # the last one appends the batch's audit record, even if empty
+                                cur = await conn.execute(_STORE_ONE, params | audit.record_params(record))
+                            sent.append((items, params["tok"], cur))
+                    except _REFUSALS as exc:
+                        # Leave the block normally: psycopg then raises `PipelineAborted` at its end
+                        # instead of logging a WARNING about it beside the error in flight.
+                        refused = exc
+            except (*_REFUSALS, psycopg.errors.PipelineAborted) as exc:
+                if isinstance(exc, psycopg.errors.PipelineAborted) and refused is None:
+                    raise
+                refused = refused or exc
+            if refused is not None:
+                log.debug("tokenize tenant=%s: pipelined path refused (%s)", tenant, type(refused).__name__)
                 # afresh: the error may have come back before every chunk was prepared
                 return self._pending(keys, misses), None
             pending: list[_Pending] = []
