@@ -525,14 +525,6 @@ class Bench:
             "policy_files": (self.policy_file,),
             "policies_from_vault": False,
             "cdc_tables": ("contacts",),
-            "cdc_prefix": f"{uid}.crm.cdc.",
-            "masked_cdc_prefix": f"{uid}.masked.crm.",
-            "messages_topic": f"{uid}.support.messages",
-            "masked_messages_topic": f"{uid}.masked.support.messages",
-            "audit_topic": f"{uid}.veilstream.audit",
-            "dlq_topic": f"{uid}.veilstream.dlq",
-            "unmask_requests_topic": f"{uid}.veilstream.unmask.requests",
-            "unmask_replies_topic": f"{uid}.veilstream.unmask.replies",
             "partitions": PARTITIONS,
             "session_timeout": 1.0,
             "metrics_port": 0,
@@ -541,7 +533,7 @@ class Bench:
             "fetch_max_wait_ms": self.fetch_wait_ms,
             "fetch_active_wait_ms": self.fetch_active_wait_ms,
         }
-        return WorkerSettings(**{**base, **overrides})
+        return WorkerSettings(**{**base, **overrides}).under_prefix(uid)
 
     def env(self, settings: WorkerSettings) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("VEILSTREAM_")}

@@ -17,6 +17,19 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 Role = Literal["mask", "unmask"]
 
 
+#: The settings that name topics (or prefix them): what `WorkerSettings.under_prefix` moves.
+_TOPIC_NAMES = (
+    "cdc_prefix",
+    "masked_cdc_prefix",
+    "messages_topic",
+    "masked_messages_topic",
+    "audit_topic",
+    "dlq_topic",
+    "unmask_requests_topic",
+    "unmask_replies_topic",
+)
+
+
 class WorkerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VEILSTREAM_", frozen=True, extra="ignore")
 
@@ -82,6 +95,11 @@ class WorkerSettings(BaseSettings):
     #: Prometheus metrics endpoint of the worker (port 0 disables it).
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9400, ge=0, le=65535)
+
+    def under_prefix(self, prefix: str) -> WorkerSettings:
+        """The same settings with every topic name (and both CDC topic prefixes) under
+        `<prefix>.`: several deployments, or test runs, on one broker without a shared topic."""
+        return self.model_copy(update={name: f"{prefix}.{getattr(self, name)}" for name in _TOPIC_NAMES})
 
     def cdc_topic(self, table: str) -> str:
         return f"{self.cdc_prefix}{table}"

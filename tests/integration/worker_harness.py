@@ -31,14 +31,6 @@ def unique_settings(bootstrap: str, **overrides: Any) -> WorkerSettings:
         "broker_url": bootstrap,
         "app_id": f"vs-{uid}",
         "cdc_tables": ("contacts", "tickets"),
-        "cdc_prefix": f"{uid}.crm.cdc.",
-        "masked_cdc_prefix": f"{uid}.masked.crm.",
-        "messages_topic": f"{uid}.support.messages",
-        "masked_messages_topic": f"{uid}.masked.support.messages",
-        "audit_topic": f"{uid}.veilstream.audit",
-        "dlq_topic": f"{uid}.veilstream.dlq",
-        "unmask_requests_topic": f"{uid}.veilstream.unmask.requests",
-        "unmask_replies_topic": f"{uid}.veilstream.unmask.replies",
         "partitions": 2,
         "session_timeout": 1.0,
         "metrics_port": 0,
@@ -47,7 +39,7 @@ def unique_settings(bootstrap: str, **overrides: Any) -> WorkerSettings:
         "backoff_min": 0.05,
         "backoff_max": 0.5,
     }
-    return WorkerSettings(**{**base, **overrides})
+    return WorkerSettings(**{**base, **overrides}).under_prefix(uid)
 
 
 def env_of(settings: WorkerSettings, database_url: str, master_key: str) -> dict[str, str]:

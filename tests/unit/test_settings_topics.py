@@ -61,6 +61,18 @@ def test_all_topics_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "dead" in settings.all_topics()
 
 
+def test_under_prefix_moves_every_topic_and_nothing_else() -> None:
+    settings = WorkerSettings(cdc_tables=("accounts",), dlq_topic="dead", batch_size=7)
+    moved = settings.under_prefix("run1")
+    assert moved.all_topics() == [f"run1.{topic}" for topic in settings.all_topics()]
+    assert moved.cdc_topic("accounts") == "run1.crm.cdc.accounts"
+    names = {"cdc_prefix", "masked_cdc_prefix"} | {n for n in settings.model_dump() if n.endswith("_topic")}
+    assert {k: v for k, v in moved.model_dump().items() if k not in names} == {
+        k: v for k, v in settings.model_dump().items() if k not in names
+    }
+    assert settings.dlq_topic == "dead"  # the original is left as it was
+
+
 @pytest.mark.parametrize(
     ("url", "servers"),
     [
