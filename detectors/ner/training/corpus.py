@@ -1,10 +1,12 @@
 """Seeded synthetic training corpus for the NER tagger: en, es, fr, de, pt.
 
 CRM notes, tickets, chat turns, emails and address lines built from this module's
-own templates, filled with Faker values in each country's format. Names come in
+own templates, filled with Faker values in each country's format and, as `RealShares` says,
+with real cities and company names (`gazetteers.py`); addresses mostly written as a street
+(STREET_ADDRESS) followed by its city, state or country (LOCATION). Names come in
 every casing; hard negatives (products, capitalized common nouns, street words
 without a name, months, weekdays, greetings) are labelled `O`. *Prose* lines put
-entities among everyday words from Faker's word lists, so the tagger sees many more
+entities among everyday words from Faker's word lists (and `wordfreq`'s), so the tagger sees many more
 non-entity words than the templates hold.
 
 Never add evaluation data (`synth_dataset_v2.json`, `data/eval/`) here.
@@ -12,15 +14,16 @@ Never add evaluation data (`synth_dataset_v2.json`, `data/eval/`) here.
 
 from __future__ import annotations
 
-import contextlib
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Final
+from functools import cache
+from typing import Any, Final, cast
 
 from faker import Faker
 
 from detectors import entities
+from detectors.ner.training.gazetteers import TRANSLIT_LOCALES, translit
 
 PER: Final = entities.PERSON
 LOC: Final = entities.LOCATION
@@ -40,7 +43,28 @@ FOREIGN: Final = (
     "it_IT", "nl_NL", "pl_PL", "fi_FI", "hu_HU", "sv_SE", "da_DK", "cs_CZ", "ro_RO",
     "tr_TR", "hr_HR", "sk_SK", "sl_SI", "et_EE", "lv_LV", "lt_LT", "no_NO", "id_ID",
     "en_IN", "en_PK", "zu_ZA", "yo_NG", "tw_GH", "vi_VN", "az_AZ", "uz_UZ", "ga_IE", "sw",
+    "is_IS", "ar_AE", "ar_EG", "ar_JO", "sq_AL", "bs_BA", "mt_MT", "ig_NG", "fil_PH", "el_CY",
+    "en_KE", "en_NG", "nl_BE", "lb_LU",
+    *TRANSLIT_LOCALES,  # Russian, Ukrainian and Bulgarian names, transliterated
 )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class RealShares:
+    """Real lists in the corpus (`gazetteers.py`, `wordfreq`: the `ner-train` extra), split addresses.
+
+    `cities`: cities drawn from GeoNames' (half from the language's countries) instead of the
+    locale's Faker; `orgs`: organizations drawn from stock-index company names;
+    `split_addresses`: addresses written as street (+ postcode) STREET_ADDRESS followed by
+    city, region or country as LOCATION (the rest: the whole address one STREET_ADDRESS);
+    `wide_vocab`: half the everyday words of prose lines from `wordfreq`'s 25,000 most frequent
+    of the language (`wide_words`) instead of Faker's few hundred.
+    """
+
+    cities: float = 0.0
+    orgs: float = 0.0
+    split_addresses: float = 0.0
+    wide_vocab: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +161,29 @@ SENTENCES: Final[dict[str, tuple[str, ...]]] = {
         "Ask {LAST} whether {ORG} can ship to {COUNTRY}.",
         "Signed, {PER}",
         "Regarding your visit to {CITY}: {ORG} will cover the hotel.",
+        # lists of people (not a law firm: `Smith, Jones and Brown` is an organization only with its context)
+        "{PERLIST} joined the {NOUN} call on {DAY}.",
+        "Thanks to {PERLIST} for their help with the {PRODUCT} rollout!",
+        "Attendees: {PERLIST}",
+        "Hi {FIRST}, I checked the {NOUN} report this morning.",
+        "Hello {PER}, confirming your appointment on {DAY} at {TIME}.",
+        # organizations and people in general narrative English
+        "{ORG} is a {NOUN} company based in {CITY}.",
+        "She has worked for {ORG} as a {JOB} since {MONTH}.",
+        "I invested in {ORG} and {ORG} last year.",
+        "The {ORG} website was down again this morning.",
+        "Shares of {ORG} rose after the announcement.",
+        "He left {ORG} to join {ORG} in {CITY}.",
+        "{ORG} and {ORG} announced a partnership.",
+        "Support at {ORG} never answered my emails.",
+        "{FIRST} just began a new job at {ORG}.",
+        "{FIRST} has two kids and lives in {CITY}.",
+        "The latest novel by {PER} is a bestseller.",
+        "Interview with {PER}",
+        "Written by {PER}",
+        "{PER} was born in {CITY}, {COUNTRY} in the 1980s.",
+        "{LAST} is the new head of {NOUN} at {ORG}.",
+        "{PERLIST} had already left when {FIRST} arrived.",
     ),
     "es": (
         "Hablé con {PER} sobre la renovación del {PRODUCT}; seguimiento el {DAY}.",
@@ -174,6 +221,10 @@ SENTENCES: Final[dict[str, tuple[str, ...]]] = {
         "Por favor, actualicen mi domicilio a {ADDRESS}.",
         "El pedido de {PER} se envió a {STREET}, {CITY}, {REGION}.",
         "¿{ORG} sigue contratando en {CITY}?",
+        "{PERLIST} se unieron a la llamada de {NOUN} el {DAY}.",
+        "Asistentes: {PERLIST}",
+        "Hola {FIRST}, ya revisé el informe de {NOUN}.",
+        "Buenos días {PER}, le confirmo la cita del {DAY} a las {TIME}.",
     ),
     "fr": (
         "Échange avec {PER} au sujet du renouvellement {PRODUCT}, relance {DAY}.",
@@ -211,6 +262,10 @@ SENTENCES: Final[dict[str, tuple[str, ...]]] = {
         "Merci de mettre à jour mon adresse : {ADDRESS}.",
         "La commande de {PER} a été expédiée au {STREET}, {CITY}, {REGION}.",
         "{ORG} recrute-t-elle toujours à {CITY} ?",
+        "{PERLIST} ont rejoint l'appel {NOUN} {DAY}.",
+        "Participants : {PERLIST}",
+        "Bonjour {FIRST}, j'ai vérifié le rapport {NOUN} ce matin.",
+        "Bonjour {PER}, je vous confirme le rendez-vous du {DAY} à {TIME}.",
     ),
     "de": (
         "Mit {PER} über die Verlängerung von {PRODUCT} gesprochen, Wiedervorlage am {DAY}.",
@@ -248,6 +303,10 @@ SENTENCES: Final[dict[str, tuple[str, ...]]] = {
         "Bitte ändern Sie meine Anschrift auf {ADDRESS}.",
         "Die Bestellung von {PER} ging an {STREET}, {CITY}, {REGION}.",
         "Stellt {ORG} in {CITY} noch ein?",
+        "{PERLIST} waren am {DAY} beim {NOUN}-Termin dabei.",
+        "Teilnehmer: {PERLIST}",
+        "Hallo {FIRST}, ich habe den {NOUN}-Bericht heute früh geprüft.",
+        "Guten Tag {PER}, wir bestätigen Ihren Termin am {DAY} um {TIME}.",
     ),
     "pt": (
         "Falei com {PER} sobre a renovação do {PRODUCT}; retorno na {DAY}.",
@@ -285,6 +344,10 @@ SENTENCES: Final[dict[str, tuple[str, ...]]] = {
         "Por favor, atualizem a minha morada para {ADDRESS}.",
         "A encomenda de {PER} foi enviada para {STREET}, {CITY}, {REGION}.",
         "A {ORG} ainda está a contratar em {CITY}?",
+        "{PERLIST} entraram na chamada de {NOUN} na {DAY}.",
+        "Participantes: {PERLIST}",
+        "Olá {FIRST}, já verifiquei o relatório de {NOUN}.",
+        "Bom dia {PER}, confirmo a sua reunião de {DAY} às {TIME}.",
     ),
 }
 
@@ -435,6 +498,7 @@ _EN_CONTRACTIONS: Final = (
 )  # fmt: skip
 
 
+@cache
 def common_words(lang: str) -> tuple[str, ...]:
     """Everyday words of `lang` (see above)."""
     if lang == "pt":
@@ -453,6 +517,33 @@ def common_words(lang: str) -> tuple[str, ...]:
     extra.update(_inflections(pos["verb"], pos["noun"]))
     extra.update(_EN_IRREGULAR.split())
     return words + _EN_CONTRACTIONS + tuple(sorted(w for w in extra if w.isalpha() and w not in words))
+
+
+#: German noun endings: words of `wordfreq`'s (lower-cased) list with them are written capitalized.
+_DE_NOUN_ENDINGS: Final = (
+    "ung", "heit", "keit", "schaft", "tion", "tät", "ismus", "nis", "ment", "chen", "lein", "ling", "tum",
+    "ität", "ik", "ur", "enz", "anz", "ie", "ei",
+)  # fmt: skip
+
+
+@cache
+def wide_words(lang: str) -> tuple[str, ...]:
+    """25,000 frequent words of `lang` from `wordfreq` (needs the `ner-train` extra), less every
+    token of the name, place and company lists and of the street, company, title and job words
+    (`suite`, `box`, `inc`: an entity's part, never to be taught as an everyday word); German nouns
+    capitalized by their ending."""
+    from detectors.ner.training import gazetteers
+    from detectors.ner.training.lexicon import cue_tokens, name_tokens
+
+    words = gazetteers.everyday_words(lang, name_tokens() | cue_tokens())
+    if lang == "de":
+        words = tuple(w.capitalize() if w.endswith(_DE_NOUN_ENDINGS) else w for w in words)
+    return words
+
+
+@cache
+def _startup_words() -> tuple[str, ...]:
+    return tuple(w for w in common_words("en") if w.isalpha() and 3 <= len(w) <= 8)
 
 
 def _inflections(verbs: Sequence[str], nouns: Sequence[str]) -> set[str]:
@@ -482,7 +573,7 @@ _EN_IRREGULAR: Final = """
 #: Slots a `_prose` line may hold, with their weights.
 _PROSE_SLOTS: Final = (
     ("PER", 4), ("FIRST", 2), ("LAST", 1), ("LOWER_PER", 1), ("CITY", 2), ("COUNTRY", 2),
-    ("REGION", 1), ("ORG", 3), ("STREET", 1), ("ADDRESS", 1),
+    ("REGION", 1), ("ORG", 4), ("STREET", 1), ("ADDRESS", 1), ("PERLIST", 1),
     ("JOB", 1), ("NRP", 1), ("MONTH", 1), ("DAY", 1), ("PRODUCT", 1), ("TITLE", 1), ("N", 1),
 )  # fmt: skip
 
@@ -585,41 +676,52 @@ _INDUSTRIES: Final = {
     "pt": ("Logística", "Consultoria", "Seguros", "Alimentos", "Energia", "Construções", "Irmãos",
            "Advogados", "Transportes", "Imobiliária", "Farmácia", "Sistemas"),
 }  # fmt: skip
+#: A street corner, in words (the whole phrase is the STREET_ADDRESS).
+_CORNER: Final = {
+    "en": "the corner of {} and {}",
+    "es": "la esquina de {} con {}",
+    "fr": "l'angle de la {} et de la {}",
+    "de": "Ecke {} und {}",
+    "pt": "a esquina da {} com a {}",
+}
+_ONSETS: Final = (
+    "b", "c", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", "z",
+    "br", "cr", "dr", "fl", "gr", "pl", "pr", "st", "tr", "qu", "", "",
+)  # fmt: skip
+_VOWELS: Final = ("a", "e", "i", "o", "u", "a", "o", "ia", "io", "ea", "y")
+_CODAS: Final = ("n", "r", "l", "s", "x", "m", "t")
+_AND: Final = {"en": "and", "es": "y", "fr": "et", "de": "und", "pt": "e"}
+#: Word endings of made-up product and startup names (`Flightly`, `DataHub`, `Parcelio`).
+_STARTUP_TAILS: Final = ("ly", "ify", "io", "Hub", "Labs", "AI", "Works", "Base", "Point", "Stack", "ful")
 _PREFIXES: Final = ("Mr. ", "Mrs. ", "Ms. ", "Dr. ", "Sr. ", "Sra. ", "M. ", "Mme ", "Prof. ", "Herr ")
 
 
-def world_cities() -> tuple[str, ...]:
-    """Real cities: the capitals and time-zone cities of Faker's country table (English spelling).
+class _LatinFaker:
+    """A Faker whose string results are transliterated to Latin script (`gazetteers.translit`)."""
 
-    Most locales' `city()` makes up names (`Lake Jessicaville`); these are the places prose
-    names most often.
-    """
-    from faker.providers.date_time import Provider
+    def __init__(self, fake: Faker) -> None:
+        self._fake = fake
 
-    out = set()
-    for country in Provider.countries:
-        names = [country.capital] + [
-            z.rsplit("/", 1)[-1].replace("_", " ") for z in country.timezones if "/" in z
-        ]
-        for name in names:
-            with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):  # UTF-8 read as Latin-1
-                name = name.encode("latin-1").decode("utf-8")
-            if name and not any(c.isdigit() for c in name):
-                out.add(name)
-    return tuple(sorted(out))
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._fake, name)
+        if not callable(value):
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            out = value(*args, **kwargs)
+            return translit(out) if isinstance(out, str) else out
+
+        return call
 
 
 class _Values:
     """Faker-backed value factory for one language."""
 
-    def __init__(
-        self, lang: str, rng: random.Random, fakers: dict[str, Faker], real_cities: float = 0.0
-    ) -> None:
+    def __init__(self, lang: str, rng: random.Random, fakers: dict[str, Faker], real: RealShares) -> None:
         self.lang = lang
         self.rng = rng
         self.fakers = fakers
-        self.real_cities = real_cities
-        self._world = world_cities() if real_cities else ()
+        self.real = real
         self._home = [fakers[loc] for loc in LOCALES[lang]]  # their name() prefixes are known
 
     def _faker(self, foreign_rate: float = 0.25) -> Faker:
@@ -650,9 +752,26 @@ class _Values:
             name = f.first_name() if self.rng.random() < 0.5 else f.last_name()
         return _case(self.rng, name)
 
+    def person_list(self) -> list[tuple[str, str | None]]:
+        """Two to four people: `Anna, Ben and Carla Ruiz`, each a PERSON of their own."""
+        n = self.rng.randint(2, 4)
+        parts: list[tuple[str, str | None]] = []
+        for i in range(n):
+            if i:
+                parts.append((f" {_AND[self.lang]} " if i == n - 1 else ", ", None))
+            r = self.rng.random()
+            parts.append((self.first() if r < 0.5 else self.last() if r < 0.7 else self.person(), PER))
+        return parts
+
     def city(self) -> str:
-        if self.real_cities and self.rng.random() < self.real_cities:
-            return _case(self.rng, self.rng.choice(self._world), rate=0.15)
+        if self.real.cities and self.rng.random() < self.real.cities:
+            from detectors.ner.training import gazetteers
+
+            if self.rng.random() < 0.5:  # a city of the language's countries, else of the world
+                names = gazetteers.cities_by_country()[self.rng.choice(gazetteers.HOME_COUNTRIES[self.lang])]
+            else:
+                names = gazetteers.all_cities()
+            return _case(self.rng, self.rng.choice(names), rate=0.15)
         return _case(self.rng, self._faker(0.2).city(), rate=0.15)
 
     def country(self) -> str:
@@ -675,6 +794,42 @@ class _Values:
             street = f"{street} {f.secondary_address()}"
         return street
 
+    def address_parts(self) -> list[tuple[str, str | None]]:
+        """An address in pieces: the street (and postcode) STREET_ADDRESS, the city, region and
+        country after it LOCATION (a share `real.split_addresses`; the rest one STREET_ADDRESS)."""
+        if self.rng.random() >= self.real.split_addresses:
+            return [(self.address(), ADDR)]
+        r = self.rng.random()
+        if r < 0.06:  # a street corner: `the corner of Oak Street and 5th Avenue`
+            home = self.fakers[self.rng.choice(LOCALES[self.lang])]
+            corner = _CORNER[self.lang].format(home.street_name(), home.street_name())
+            if self.rng.random() < 0.5:
+                return [(corner, ADDR)]
+            return [(corner, ADDR), (self.rng.choice((", ", " in ")), None), (self.city(), LOC)]
+        if r < 0.12 and self.lang == "en":  # US military mail, one STREET_ADDRESS (no city)
+            us = self.fakers["en_US"]
+            ship = f"{us.military_ship()} {us.last_name()}"
+            box = self.rng.choice((ship, us.military_apo(), us.military_dpo()))
+            kind = "FPO" if box.startswith("US") else self.rng.choice(("APO", "DPO"))
+            sep = self.rng.choice(("\n", ", ", " "))
+            return [(f"{box}{sep}{kind} {us.military_state()} {us.postcode()}", ADDR)]
+        f = self._faker(0.15)
+        sep = self.rng.choice((", ", ", ", "\n", " "))
+        parts: list[tuple[str, str | None]] = [(self.street(), ADDR), (sep, None)]
+        r = self.rng.random()
+        if r < 0.4:  # street, City
+            parts.append((self.city(), LOC))
+        elif r < 0.7:  # street, 12345 City
+            parts += [(f.postcode(), ADDR), (" ", None), (self.city(), LOC)]
+        elif r < 0.85:  # street, City, Region (12345)
+            region = f.state_abbr() if self.rng.random() < 0.5 and hasattr(f, "state_abbr") else self.region()
+            parts += [(self.city(), LOC), (", ", None), (region, LOC)]
+            if self.rng.random() < 0.5:
+                parts += [(" ", None), (f.postcode(), ADDR)]
+        else:  # street, City, Country
+            parts += [(self.city(), LOC), (self.rng.choice((", ", "\n")), None), (self.country(), LOC)]
+        return parts
+
     def address(self) -> str:
         f = self._faker(0.15)
         r = self.rng.random()
@@ -687,10 +842,39 @@ class _Values:
             return f"{self.street()}, {f.city()}, {f.postcode()}"
         return f"{self.street()}\n{f.postcode()} {f.city()}"
 
+    def _coined(self) -> str:
+        """A made-up brand word of two to four syllables (`Tavenza`, `Korivo`, `Mextara`)."""
+        n = self.rng.choice((2, 3, 3, 4))
+        word = "".join(
+            self.rng.choice(_ONSETS)
+            + self.rng.choice(_VOWELS)
+            + (self.rng.choice(_CODAS) if self.rng.random() < 0.3 else "")
+            for _ in range(n)
+        )
+        return word.capitalize()
+
     def org(self) -> str:
+        if self.real.orgs and self.rng.random() < self.real.orgs:
+            from detectors.ner.training import gazetteers
+
+            name = self.rng.choice(gazetteers.companies())
+            if self.rng.random() < 0.5:  # as prose writes it: `Siemens`, not `Siemens AG`
+                name = gazetteers.short_company(name)
+            return _case(self.rng, name, rate=0.1)
         r = self.rng.random()
         if r < 0.45:
             return self._faker(0.2).company()
+        if r < 0.55:  # a startup: `FlightWise`, `Parcelio`, `Harborly`, or a coined word: `Tavenza`
+            if self.rng.random() < 0.4:
+                return _case(self.rng, self._coined(), rate=0.1)
+            pool = _startup_words()
+            head = self.rng.choice(pool).capitalize()
+            if self.rng.random() < 0.5:
+                tail = self.rng.choice(pool).capitalize()
+            else:
+                tail = self.rng.choice(_STARTUP_TAILS)
+            name = head + (tail if self.rng.random() < 0.7 else tail.lower())
+            return _case(self.rng, name, rate=0.1)
         if r < 0.65:  # a family name or a place, an industry word, maybe a legal form
             f = self._faker(0.2)
             head = f.last_name() if self.rng.random() < 0.7 else f.city()
@@ -729,18 +913,17 @@ def _case(rng: random.Random, value: str, rate: float = 0.16) -> str:
 class Generator:
     """Reproducible example generator: the same seed gives the same corpus."""
 
-    def __init__(self, seed: int, real_cities: float = 0.0) -> None:
+    def __init__(self, seed: int, real: RealShares | None = None) -> None:
         self.rng = random.Random(seed)
-        self.real_cities = real_cities
-        self._words: dict[str, tuple[str, ...]] = {}
+        self.real = real or RealShares()
         self.fakers: dict[str, Faker] = {}
         for i, locale in enumerate(sorted({loc for locs in LOCALES.values() for loc in locs} | set(FOREIGN))):
             fake = Faker(locale)
             fake.seed_instance(seed * 1000 + i)
-            self.fakers[locale] = fake
+            self.fakers[locale] = cast(Faker, _LatinFaker(fake)) if locale in TRANSLIT_LOCALES else fake
 
     def examples(self, lang: str, n: int) -> Iterator[Example]:
-        values = _Values(lang, self.rng, self.fakers, self.real_cities)
+        values = _Values(lang, self.rng, self.fakers, self.real)
         kinds: tuple[Callable[[_Values], Example], ...] = (
             self._note, self._note, self._ticket, self._chat, self._email, self._address_line, self._negative,
             self._record, self._prose, self._prose,
@@ -762,7 +945,6 @@ class Generator:
             "COUNTRY": lambda: (values.country(), LOC),
             "REGION": lambda: (values.region(), LOC),
             "STREET": lambda: (values.street(), ADDR),
-            "ADDRESS": lambda: (values.address(), ADDR),
             "ORG": lambda: (values.org(), ORG),
             "PRODUCT": lambda: (self.rng.choice(PRODUCTS), None),
             "MONTH": lambda: (values.fakers[LOCALES[values.lang][0]].month_name(), None),
@@ -795,8 +977,13 @@ class Generator:
             close = template.index("}", open_)
             builder.add(template[pos:open_])
             slot = template[open_ + 1 : close]
-            value, label = fillers[slot]()
-            builder.add(value, label)
+            if slot == "ADDRESS":
+                _add_parts(builder, values.address_parts())
+            elif slot == "PERLIST":
+                _add_parts(builder, values.person_list())
+            else:
+                value, label = fillers[slot]()
+                builder.add(value, label)
             if (
                 slot == "ADDRESS" and self.rng.random() < 0.15
             ):  # a country is a place, not part of the address
@@ -884,7 +1071,7 @@ class Generator:
             b.add(values.org(), ORG)
         if self.rng.random() < 0.4:
             b.add("\n")
-            b.add(values.address(), ADDR)
+            _add_parts(b, values.address_parts())
         return b.build()
 
     def _address_line(self, values: _Values) -> Example:
@@ -893,11 +1080,11 @@ class Generator:
         if r < 0.4:
             b.add(values.person(), PER)
             b.add("\n")
-            b.add(values.address(), ADDR)
+            _add_parts(b, values.address_parts())
         elif r < 0.7:
             b.add(values.org(), ORG)
             b.add(self.rng.choice(("\n", ", ", " - ")))
-            b.add(values.address(), ADDR)
+            _add_parts(b, values.address_parts())
         else:
             b.add(values.street(), ADDR)
             b.add(self.rng.choice((", ", "\n", " ")))
@@ -925,7 +1112,8 @@ class Generator:
         for that alone, and that names, places and organizations stand anywhere.
         """
         b = _Builder(values.lang)
-        words = self._words.setdefault(values.lang, common_words(values.lang))
+        words = common_words(values.lang)
+        wide = wide_words(values.lang) if self.real.wide_vocab else ()
         n = self.rng.randint(4, 16)
         headline = self.rng.random() < 0.1  # Every Word Capitalized, no entity
         slots = (
@@ -939,7 +1127,7 @@ class Generator:
             if i in slots:
                 self._fill(values, "{" + self.rng.choices(names, weights)[0] + "}", b)
                 continue
-            word = self.rng.choice(words)
+            word = self.rng.choice(wide if wide and self.rng.random() < 0.5 else words)
             if i == 0 or headline or self.rng.random() < 0.06:
                 word = word[:1].upper() + word[1:]
             b.add(word)
@@ -974,6 +1162,11 @@ class _Builder:
         return Example("".join(self.parts), self.lang, tuple(self.spans))
 
 
+def _add_parts(builder: _Builder, parts: Sequence[tuple[str, str | None]]) -> None:
+    for text, label in parts:
+        builder.add(text, label)
+
+
 def _recase(rng: random.Random, example: Example) -> Example:
     r = rng.random()
     if r < 0.06:
@@ -988,12 +1181,12 @@ def generate(
     per_lang: int,
     langs: tuple[str, ...] = LANGS,
     scale: dict[str, float] | None = None,
-    real_cities: float = 0.0,
+    real: RealShares | None = None,
 ) -> list[Example]:
     """`per_lang` examples for each language (times `scale[lang]`), reproducibly from `seed`.
 
-    `real_cities`: share of cities drawn from `world_cities()` instead of the locale's Faker.
+    `real`: shares of real places and companies (`gazetteers.py`) and of split addresses.
     """
-    gen = Generator(seed, real_cities)
+    gen = Generator(seed, real)
     scale = scale or {}
     return [ex for lang in langs for ex in gen.examples(lang, round(per_lang * scale.get(lang, 1.0)))]

