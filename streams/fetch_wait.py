@@ -4,7 +4,8 @@ A fetch request tells the broker how long it may wait for records (`fetch.max.wa
 Apache Kafka answers as soon as records arrive, so there the wait costs nothing; the embedded
 Tansu broker holds a fetch for about half of it even when records arrive, so on Tansu the wait
 is latency per hop. A short wait costs idle CPU instead (every empty fetch is a round trip):
-on Tansu one idle consumer costs about 0.4 cores at 2 ms against 0.2 at 10 ms.
+on Tansu an idle consumer and the broker spend about twice the CPU at 2 ms as at 10 ms
+(docs/performance.md).
 
 `FetchWait` keeps both: after a fetch that returned records the consumer's wait is `active_ms`,
 and once no record has come for `linger_s` it goes back to `idle_ms`. aiokafka's fetcher reads
