@@ -18,7 +18,7 @@ wait for the broker's acks. Deliveries (produce, quarantine, commit) run one at 
 batch order, so records keep their order per partition and offsets are committed in order.
 
 The fetch wait adapts (`streams.fetch_wait`): short while records flow, `fetch_max_wait_ms`
-once the input is idle.
+once the input is idle. The loop is uvloop's where it is installed.
 
 A rebalance waits for the batches in hand (the revocation callback takes the loop's lock and
 then waits for the delivery in flight), so a revoked partition's offsets are committed by the
@@ -273,8 +273,18 @@ def run(settings: WorkerSettings, vault_settings: VaultSettings, role: Role, det
         except asyncio.CancelledError:
             log.info("worker stopping role=%s", role)
 
-    asyncio.run(main())
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(main())
     return 0
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (a dependency except on Windows), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is installed wherever it builds
+        return None
+    return uvloop.new_event_loop
 
 
 __all__ = ["DirectWorker", "aiokafka_record", "run"]

@@ -207,3 +207,10 @@ def test_send_many_fails_the_ack_of_a_record_over_the_request_size_and_sends_the
 
     too_big, ok = asyncio.run(main())
     assert isinstance(too_big, MessageSizeTooLargeError) and not isinstance(ok, BaseException)
+
+
+def test_the_engine_runs_on_uvloop_where_it_is_installed() -> None:
+    uvloop = pytest.importorskip("uvloop")
+    from streams.direct import _loop_factory
+
+    assert _loop_factory() is uvloop.new_event_loop
