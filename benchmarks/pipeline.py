@@ -466,9 +466,6 @@ class Bench:
         self.engine = engine
         self.fetch_wait_ms = fetch_wait_ms
         self.fetch_active_wait_ms = fetch_active_wait_ms
-        #: (a)'s consumer waits as long as the worker's while records flow.
-        active = 0 < fetch_active_wait_ms < fetch_wait_ms and engine == "aiokafka"
-        self.ceiling_fetch_wait_ms = fetch_active_wait_ms if active else fetch_wait_ms
         self.synchronous_commit = synchronous_commit
         self.workdir = Path(tempfile.mkdtemp(prefix="veilstream-pipeline-"))
         self.workers: list[Worker] = []
@@ -761,7 +758,7 @@ async def measure_ceiling(bench: Bench, records: Sequence[Record], batch: int) -
         session_timeout_ms=10_000,
         # the worker's wait while records flow: with aiokafka's default (500 ms) Tansu holds
         # fetches for hundreds of ms and the pass-through mostly waits (14-15k records/s, 0.2 cores)
-        fetch_max_wait_ms=bench.ceiling_fetch_wait_ms,
+        fetch_max_wait_ms=settings.flowing_fetch_wait_ms,
     )
     producer = AIOKafkaProducer(bootstrap_servers=bench.bootstrap, acks="all", linger_ms=2)
     await consumer.start()
@@ -796,7 +793,7 @@ async def measure_ceiling(bench: Bench, records: Sequence[Record], batch: int) -
         len(out),
         counted,
         t1 - t0,
-        f"getmany max_records {batch}, fetch_max_wait_ms {bench.ceiling_fetch_wait_ms},"
+        f"getmany max_records {batch}, fetch_max_wait_ms {settings.flowing_fetch_wait_ms},"
         " producer acks=all linger 2 ms",
         mean_size(records),
         bench.sampler.usage(t0, t1),
@@ -1123,9 +1120,8 @@ async def _measure_all(args: argparse.Namespace, sizes: Sizes, bench: Bench, rep
             settings = bench.settings(key.replace("_", ""), ner=ner, **lat)
             result = await measure_latency(bench, label, corpus, rate, seconds, 3.0, settings, metrics)
             result.batch += f"; worker fetch_max_wait_ms {settings.fetch_max_wait_ms}"
-            active = settings.fetch_active_wait_ms
-            if settings.engine == "aiokafka" and 0 < active < settings.fetch_max_wait_ms:
-                result.batch += f", {active} while records flow"
+            if settings.flowing_fetch_wait_ms != settings.fetch_max_wait_ms:
+                result.batch += f", {settings.flowing_fetch_wait_ms} while records flow"
             print_latency(result, base)
             results[key] = result.as_json()
             if ner == "off":

@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 _ATTR = "_fetch_max_wait_ms"
 
 
+def active_wait(idle_ms: int, active_ms: int) -> int | None:
+    """The wait while records flow, or None for one fixed wait (`active_ms` 0 or not shorter)."""
+    return active_ms if 0 < active_ms < idle_ms else None
+
+
 class FetchWait:
     """Switches an aiokafka consumer's fetch wait between `active_ms` and `idle_ms`."""
 
@@ -37,8 +42,8 @@ class FetchWait:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.idle_ms = idle_ms
-        #: None when `active_ms` is 0 or not shorter than `idle_ms`: a fixed wait, nothing to switch.
-        self.active_ms = active_ms if 0 < active_ms < idle_ms else None
+        #: None: a fixed wait, nothing to switch.
+        self.active_ms = active_wait(idle_ms, active_ms)
         self.linger_s = linger_s
         self._clock = clock
         self._fetcher: Any = None
@@ -76,4 +81,4 @@ class FetchWait:
         self.current = wait_ms
 
 
-__all__ = ["FetchWait"]
+__all__ = ["FetchWait", "active_wait"]

@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from streams.fetch_wait import active_wait
+
 Role = Literal["mask", "unmask"]
 
 
@@ -95,6 +97,13 @@ class WorkerSettings(BaseSettings):
     #: Prometheus metrics endpoint of the worker (port 0 disables it).
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9400, ge=0, le=65535)
+
+    @property
+    def flowing_fetch_wait_ms(self) -> int:
+        """The consumer's fetch wait while records flow: `fetch_active_wait_ms` where the engine
+        switches to it (aiokafka), else the fixed `fetch_max_wait_ms`."""
+        active = active_wait(self.fetch_max_wait_ms, self.fetch_active_wait_ms)
+        return active if active is not None and self.engine == "aiokafka" else self.fetch_max_wait_ms
 
     def under_prefix(self, prefix: str) -> WorkerSettings:
         """The same settings with every topic name (and both CDC topic prefixes) under

@@ -194,3 +194,14 @@ def test_the_worker_loop_switches_the_wait_with_its_polls() -> None:
 
     # idle at start; records -> 2 ms; one empty poll (1 s) is within the linger, two are not
     assert asyncio.run(main()) == [10, 10, 2, 2, 2, 10]
+
+
+@pytest.mark.parametrize(
+    ("engine", "idle", "active", "flowing"),
+    [("aiokafka", 10, 2, 2), ("aiokafka", 10, 0, 10), ("aiokafka", 10, 10, 10), ("faust", 10, 2, 10)],
+)
+def test_the_wait_while_records_flow_follows_engine_and_settings(
+    engine: str, idle: int, active: int, flowing: int
+) -> None:
+    settings = WorkerSettings(engine=engine, fetch_max_wait_ms=idle, fetch_active_wait_ms=active)
+    assert settings.flowing_fetch_wait_ms == flowing
