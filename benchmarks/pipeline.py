@@ -461,11 +461,13 @@ class Bench:
         fetch_wait_ms: int = 10,
         synchronous_commit: str = "on",
         fetch_active_wait_ms: int = 2,
+        gc_threshold: int = WorkerSettings().gc_threshold,
     ) -> None:
         self.keep_logs = keep_logs
         self.engine = engine
         self.fetch_wait_ms = fetch_wait_ms
         self.fetch_active_wait_ms = fetch_active_wait_ms
+        self.gc_threshold = gc_threshold
         self.synchronous_commit = synchronous_commit
         self.workdir = Path(tempfile.mkdtemp(prefix="veilstream-pipeline-"))
         self.workers: list[Worker] = []
@@ -529,6 +531,7 @@ class Bench:
             "engine": self.engine,
             "fetch_max_wait_ms": self.fetch_wait_ms,
             "fetch_active_wait_ms": self.fetch_active_wait_ms,
+            "gc_threshold": self.gc_threshold,
         }
         return WorkerSettings(**{**base, **overrides}).under_prefix(uid)
 
@@ -1198,6 +1201,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="worker fetch_active_wait_ms (aiokafka engine; 0: a fixed wait, fetch_max_wait_ms)",
     )
     parser.add_argument(
+        "--gc-threshold",
+        type=int,
+        default=WorkerSettings().gc_threshold,
+        help="worker gc_threshold (0: Python's collector as it is)",
+    )
+    parser.add_argument(
         "--synchronous-commit",
         choices=("on", "off"),
         default="on",
@@ -1243,6 +1252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.fetch_wait_ms,
         args.synchronous_commit,
         args.fetch_active_wait_ms,
+        args.gc_threshold,
     )
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM before the loop runs: same as Ctrl-C
     code = 0

@@ -88,6 +88,10 @@ class WorkerSettings(BaseSettings):
     #: shorter than `fetch_max_wait_ms`: one fixed wait. (The faust engine has the fixed wait.)
     fetch_active_wait_ms: int = Field(default=2, ge=0, le=10_000)
     fetch_active_linger: float = Field(default=1.0, gt=0, le=3600)
+    #: Worker processes: once started, freeze what startup built and collect the young
+    #: generation every this many net allocations (`streams.gc_tuning`); 0 keeps Python's
+    #: collector as it is (700, and full collections that walk every startup object).
+    gc_threshold: int = Field(default=20_000, ge=0, le=10_000_000)
     #: Consumer session timeout (seconds); short values make group joins fast.
     session_timeout: float = Field(default=10.0, gt=0)
     #: Back-off bounds (seconds) while Postgres or the broker is unavailable.

@@ -61,7 +61,7 @@ def worker(
     import faust
 
     from detectors import Policy, PolicyError, load_policy
-    from streams import metrics
+    from streams import gc_tuning, metrics
     from streams.app import build
     from streams.cli.vault_cmds import _settings as vault_settings
     from vault.errors import MasterKeyError
@@ -98,8 +98,10 @@ def worker(
 
         fmt = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
         logging.basicConfig(level=log_level.upper(), format=fmt)
+        gc_tuning.tune(settings.gc_threshold)  # startup is done
         raise typer.Exit(direct.run(settings, vsettings, role, detect))  # type: ignore[arg-type]
     app, _ = build(settings, vsettings, role, detect)  # type: ignore[arg-type]
+    gc_tuning.tune(settings.gc_threshold)
     faust.Worker(
         app, loglevel=log_level.upper(), quiet=True, redirect_stdouts=False
     ).execute_from_commandline()
