@@ -38,7 +38,6 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError, MessageSizeTooLargeError
-from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
@@ -46,6 +45,7 @@ from streams import metrics
 from streams.app import Detect, Runtime, app_id, input_topics, observe_delay
 from streams.fetch_wait import FetchWait
 from streams.kafka import InRecord, OutRecord, in_record
+from streams.partitioner import partition_of
 from streams.service import Backoff, refused
 from streams.settings import Role, WorkerSettings
 from vault.settings import VaultSettings
@@ -110,8 +110,6 @@ class DirectWorker:
             enable_idempotence=False,
             max_request_size=MAX_REQUEST_SIZE,
         )
-        # The producer's own partitioner (its default): `_send_many` places keyed records as `send` would.
-        self._partitioner = DefaultPartitioner()
         self.runtime = Runtime(settings, vault_settings, detect, self._send, self._send_many)
         self.delivering: asyncio.Task[None] | None = None
         self.fetch_wait = FetchWait(
@@ -171,7 +169,7 @@ class DirectWorker:
                 known = partitions.get(record.topic)
                 if known is None:
                     known = partitions[record.topic] = sorted(await producer.partitions_for(record.topic))
-                partition = self._partitioner(record.key, known, known)
+                partition = partition_of(record.key, known)  # where `send` puts it (Kafka's rule)
             acks.append(None)  # set when its batch is enqueued
             tp = (record.topic, partition)
             builder, members = open_batches.get(tp, (None, []))
