@@ -32,6 +32,8 @@ def to_json(scores: Scores, dataset: str = "", stages: list[str] | None = None) 
                 "gold": scores.spans.gold[name],
                 "found": scores.spans.found[name],
                 "recall": round(ratio(scores.spans.found[name], scores.spans.gold[name]), 4),
+                "masked": scores.spans.masked[name],
+                "masked_recall": round(ratio(scores.spans.masked[name], scores.spans.gold[name]), 4),
                 "predicted": scores.spans.predicted[name],
                 "correct": scores.spans.correct[name],
                 "precision": round(ratio(scores.spans.correct[name], scores.spans.predicted[name]), 4),
@@ -92,7 +94,26 @@ def tables(scores: Scores, dataset: str = "") -> Group:
             Text(f"{conf.false_positive_rate():.4%}"),
         )
 
-    parts: list[Any] = [ents, langs]
+    spans = scores.spans
+    level = Table(title="entity level (spans)", title_justify="left")
+    for col in ("entity", "gold", "recall", "masked", "predicted", "precision"):
+        level.add_column(col, justify="left" if col == "entity" else "right")
+    for name in sorted(spans.gold):
+        level.add_row(
+            name,
+            str(spans.gold[name]),
+            _pct(ratio(spans.found[name], spans.gold[name])),
+            _pct(ratio(spans.masked[name], spans.gold[name])),
+            str(spans.predicted[name]),
+            _pct(ratio(spans.correct[name], spans.predicted[name])),
+        )
+    level.caption = (
+        "recall: gold spans overlapped by a predicted span of their class; masked: by a predicted"
+        " span of any class (masked, at least in part, whatever the class)"
+    )
+    level.caption_justify = "left"
+
+    parts: list[Any] = [ents, langs, level]
     if c.ignored:
         ignored = Table(title="not covered by the evaluated stages", title_justify="left")
         ignored.add_column("gold class")

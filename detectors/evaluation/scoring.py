@@ -176,10 +176,12 @@ class Confusion:
 
 @dataclass(slots=True)
 class SpanCounts:
-    """Entity-level counts: a gold span is found when a predicted span of its class overlaps it."""
+    """Entity-level counts: a gold span is found when a predicted span of its class overlaps it,
+    and masked when a predicted span of any class does (masked, at least in part, whatever the class)."""
 
     gold: Counter[str] = field(default_factory=Counter)
     found: Counter[str] = field(default_factory=Counter)
+    masked: Counter[str] = field(default_factory=Counter)
     predicted: Counter[str] = field(default_factory=Counter)
     correct: Counter[str] = field(default_factory=Counter)
 
@@ -188,8 +190,11 @@ class SpanCounts:
             if g.entity not in covered:
                 continue
             self.gold[g.entity] += 1
-            if any(p.entity == g.entity and p.start < g.end and g.start < p.end for p in pred):
-                self.found[g.entity] += 1
+            overlapping = [p for p in pred if p.start < g.end and g.start < p.end]
+            if overlapping:
+                self.masked[g.entity] += 1
+                if any(p.entity == g.entity for p in overlapping):
+                    self.found[g.entity] += 1
         for p in pred:
             if any(g.entity not in covered and p.start < g.end and g.start < p.end for g in gold):
                 continue  # overlaps a not-covered gold span: neither right nor wrong
@@ -201,6 +206,7 @@ class SpanCounts:
         for mine, theirs in (
             (self.gold, other.gold),
             (self.found, other.found),
+            (self.masked, other.masked),
             (self.predicted, other.predicted),
             (self.correct, other.correct),
         ):

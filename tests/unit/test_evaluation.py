@@ -127,7 +127,21 @@ def test_entity_level_counts(worked_example):
     spans = worked_example.spans
     assert (spans.gold["EMAIL_ADDRESS"], spans.found["EMAIL_ADDRESS"]) == (1, 1)
     assert (spans.gold["PHONE_NUMBER"], spans.found["PHONE_NUMBER"]) == (1, 0)
+    # the phone number is covered by a CREDIT_CARD span: found under no class of its own, but masked
+    assert (spans.masked["EMAIL_ADDRESS"], spans.masked["PHONE_NUMBER"]) == (1, 1)
     assert (spans.predicted["PHONE_NUMBER"], spans.correct["PHONE_NUMBER"]) == (1, 0)
+
+
+def test_masked_recall_counts_a_gold_span_covered_by_any_class_and_only_those():
+    text = "call 555 0100 or 555 0199 or 555 0123"
+    records = parse_records(
+        [_record(text, [(5, 13, "PHONE_NUMBER"), (17, 25, "PHONE_NUMBER"), (29, 37, "PHONE_NUMBER")])]
+    )
+    pred = [[_pred(5, 13, "PHONE_NUMBER"), _pred(20, 25, "CREDIT_CARD")]]  # the third: nothing
+    result = score(records, pred, COVERED)
+    level = to_json(result)["entity_level"]["PHONE_NUMBER"]
+    assert (level["gold"], level["found"], level["masked"]) == (3, 1, 2)
+    assert (level["recall"], level["masked_recall"]) == (round(1 / 3, 4), round(2 / 3, 4))
 
 
 def test_per_language_split():
