@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from detectors import DetectorsError, Span, apply_spans, parse_policy, redact
 from detectors.merge import JOIN_GAP, STAGE_RANK, gate, merge
-from detectors.policy import DEFAULT_THRESHOLD, DEFAULT_THRESHOLDS, Policy
+from detectors.policy import DEFAULT_THRESHOLD, DEFAULT_THRESHOLDS, NER_THRESHOLD, Policy
 
 
 def S(start: int, end: int, entity: str = "X", score: float = 0.9, stage: str = "patterns") -> Span:
@@ -41,6 +41,13 @@ def test_strict_keeps_every_span_with_a_score_above_zero() -> None:
         ("PASSPORT", DEFAULT_THRESHOLDS["PASSPORT"] - 0.01, False),
         ("ACCOUNT_ID", 0.45, True),
         ("MEMBER_ID", 0.49, False),  # a custom class gets the global default
+        # the NER stage's classes: its own threshold
+        *(
+            (entity, NER_THRESHOLD, True)
+            for entity in ("PERSON", "LOCATION", "STREET_ADDRESS", "ORGANIZATION")
+        ),
+        *((entity, NER_THRESHOLD - 0.01, False) for entity in ("PERSON", "ORGANIZATION")),
+        ("PERSON", 0.4, True),
     ],
 )
 def test_balanced_uses_class_thresholds(entity: str, score: float, kept: bool) -> None:
