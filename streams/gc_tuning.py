@@ -4,8 +4,8 @@ CPython's collector runs its young generation every 700 net allocations and, eve
 those, a full collection that walks every live container: in a worker that is every module,
 policy, pydantic schema, libphonenumber region and (with NER) model object, all built at
 startup and alive until exit. Masking a batch allocates thousands of short-lived dicts and
-lists, so the full walks came often: on the CDC benchmark about 15 % of the worker's CPU time
-went to the collector, full collections pausing the loop for tens of ms.
+lists, so the collections came often: on the CDC benchmark the collector took 0.63 s of about
+4 s of masking (1,180 young-generation collections, 10 full ones), 15 % of the worker's time.
 
 `tune` freezes what startup built (`gc.freeze`: moved to a generation the collector never
 walks) and collects the young generation every `threshold` net allocations instead of 700.
@@ -19,9 +19,6 @@ import gc
 import logging
 
 log = logging.getLogger(__name__)
-
-#: Python's own first threshold: a `threshold` at or below it changes nothing but the freeze.
-PYTHON_DEFAULT = 700
 
 
 def tune(threshold: int) -> bool:
@@ -37,4 +34,4 @@ def tune(threshold: int) -> bool:
     return True
 
 
-__all__ = ["PYTHON_DEFAULT", "tune"]
+__all__ = ["tune"]

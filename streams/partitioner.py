@@ -26,7 +26,7 @@ def murmur2(key: bytes) -> int:
 
 def partition_of(key: bytes, partitions: Sequence[int]) -> int:
     """The partition a keyed record goes to, among `partitions` sorted by id."""
-    return partitions[(murmurhash2(key, SEED) & 0x7FFFFFFF) % len(partitions)]
+    return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
 
 
 __all__ = ["SEED", "murmur2", "partition_of"]
