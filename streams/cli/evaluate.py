@@ -52,6 +52,8 @@ def evaluate(
     Token level: a token is a run of letters or digits, labelled with the class of the span
     covering it. Gold classes the pipeline cannot produce (DATE_TIME, TITLE, ...; PERSON and
     LOCATION without NER) are reported as not covered and left out of the metrics.
+    Entity level: a gold span is found when a predicted span of its class overlaps it, and
+    masked when one of any class does.
     """
     pol = policy_or_default(policy)
     try:
