@@ -22,7 +22,8 @@ from detectors.evaluation.dataset import Record, parse_records
 from detectors.evaluation.run import producible
 from detectors.evaluation.scoring import score
 from detectors.ner._stage import ENTITIES
-from detectors.ner.training.corpus import Example, RealShares, generate
+from detectors.ner.training import train
+from detectors.ner.training.corpus import Example, generate
 from detectors.pipeline import Pipeline
 from detectors.policy import Policy
 from detectors.span import Document
@@ -85,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from streams.cli._common import build_pipeline
 
     pipeline = build_pipeline(Policy.default(), True)
-    real = RealShares(0.4, 0.3, 0.85, True)  # the shipped model's corpus (train.py's defaults)
+    real = train.real_shares(train._args([]))  # the shipped model's corpus: train.py's defaults
     for seed in args.seeds:
         records = as_records(generate(seed, args.per_lang, real=real))
         for row in sweep(pipeline, records, args.thresholds):

@@ -123,6 +123,11 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
+def real_shares(args: argparse.Namespace) -> RealShares:
+    """The corpus's real-list shares from the parsed options (`_args([])`: the shipped model's)."""
+    return RealShares(args.real_cities, args.real_orgs, args.split_addresses, args.wide_vocab)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -135,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rng = random.Random(args.seed)
     started = time.perf_counter()
 
-    real = RealShares(args.real_cities, args.real_orgs, args.split_addresses, args.wide_vocab)
+    real = real_shares(args)
     train = generate(args.seed, args.per_lang, scale={"en": args.en_scale}, real=real)
     dev = generate(args.seed + 1, args.dev_per_lang, real=real)
     if args.init is not None:
