@@ -30,8 +30,13 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+class TooDeep(ValueError):
+    """JSON nested deeper than the parsers can go (about 1,000 levels)."""
+
+
 def loads(data: bytes | str) -> Any:
-    """Parse JSON text (raises `json.JSONDecodeError`, or `UnicodeDecodeError` for bad UTF-8 bytes)."""
+    """Parse JSON text (raises `json.JSONDecodeError`, `TooDeep`, or `UnicodeDecodeError` for bad
+    UTF-8 bytes)."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if not has_long_number(raw):
         try:
@@ -43,8 +48,10 @@ def loads(data: bytes | str) -> Any:
         return json.loads(text, parse_constant=_no_constants)
     except json.JSONDecodeError:
         raise
-    except ValueError as exc:  # NaN, Infinity
-        raise json.JSONDecodeError(str(exc), text, 0) from None
+    except RecursionError:
+        raise TooDeep("JSON nested too deeply to parse") from None
+    except ValueError as exc:  # NaN, Infinity, an integer of more than 4,300 digits
+        raise json.JSONDecodeError(str(exc).split(":")[0], text, 0) from None
 
 
 def dumps(value: Any) -> bytes:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import regex
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from streams import jsonio
 from streams.errors import RecordError
@@ -47,20 +48,52 @@ class ChangeEvent(BaseModel):
         return self.source.table
 
 
+#: Shape of the support message's names (`channel`, `tenant_id`).
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+#: An ISO 8601 date or date-time (`ts` as text).
+_ISO_TS = regex.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
+#: Epoch timestamps accepted for `ts`: 2000-01-01 to 2100-01-01 in seconds, ms or µs.
+_EPOCH = tuple((946_684_800 * 1000**k, 4_102_444_800 * 1000**k) for k in range(3))
+
+
+def _timestamp(value: str | int | None) -> str | int | None:
+    """`ts` as epoch seconds, ms or µs of this century, or ISO 8601 text (digits as text too)."""
+    if value is None:
+        return value
+    number = value if type(value) is int else None
+    if isinstance(value, str) and value.isdigit():
+        number = int(value)
+    if number is not None:
+        if any(low <= number < high for low, high in _EPOCH):
+            return value
+    elif isinstance(value, str) and _ISO_TS.fullmatch(value):
+        return value
+    raise ValueError("expected epoch seconds, milliseconds or microseconds, or an ISO 8601 date-time")
+
+
 class SupportMessage(BaseModel):
-    """A message from a messaging adapter (web widget, email, chat...)."""
+    """A message from a messaging adapter (web widget, email, chat...).
+
+    `channel`, `tenant_id`, `lang` and `ts` must have their shapes (or the record goes to the
+    DLQ as `bad_schema`); `message_id` and `conversation_id` of any other shape than an
+    identifier's are detected like `text` and `sender`, and so are `metadata`'s keys and values.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     message_id: str = Field(min_length=1, max_length=256)
-    tenant_id: str | None = Field(default=None, max_length=64)
-    channel: str = Field(min_length=1, max_length=64)
-    conversation_id: str | None = None
+    tenant_id: str | None = Field(default=None, pattern=NAME_PATTERN)
+    channel: str = Field(pattern=NAME_PATTERN)
+    conversation_id: str | None = Field(default=None, max_length=256)
     sender: str | None = None
     text: str
     lang: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
     ts: str | int | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    _ts = field_validator("ts")(_timestamp)
 
 
 class Envelope(BaseModel):
@@ -84,15 +117,35 @@ def load_value(raw: bytes) -> Any:
         return jsonio.loads(raw)
     except UnicodeDecodeError as exc:
         raise RecordError("bad_utf8", f"invalid byte at offset {exc.start}") from None
+    except jsonio.TooDeep:
+        raise RecordError("too_deep", "JSON nested too deeply to parse") from None
     except json.JSONDecodeError as exc:
         raise RecordError("bad_json", f"line {exc.lineno} column {exc.colno}") from None
 
 
-def schema_error(exc: ValidationError) -> RecordError:
-    """A `bad_schema` error naming the first failing field and why, never its value."""
+def _field_names(*models: type[BaseModel]) -> frozenset[str]:
+    names: set[str] = set()
+    for model in models:
+        for name, info in model.model_fields.items():
+            names.add(name)
+            if info.alias:
+                names.add(info.alias)
+    return frozenset(names)
+
+
+_KNOWN_FIELDS = _field_names(SourceInfo, ChangeEvent, SupportMessage)
+
+
+def schema_error(exc: ValidationError, known: frozenset[str] | None = None) -> RecordError:
+    """A `bad_schema` error naming the first failing field and why, never its value.
+
+    Only names of the record models (or `known`) are named: a field the input made up (an
+    unexpected key, which may be personal data itself) is `<unexpected field>`.
+    """
+    known = _KNOWN_FIELDS if known is None else known
     first = exc.errors(include_input=False, include_url=False)[0]
-    where = ".".join(str(p) for p in first["loc"]) or "(root)"
-    return RecordError("bad_schema", f"field '{where}': {first['msg']}")
+    where = ".".join(str(p) if type(p) is int or p in known else "<unexpected field>" for p in first["loc"])
+    return RecordError("bad_schema", f"field '{where or '(root)'}': {first['msg']}")
 
 
 def parse_change_event(raw: bytes) -> Envelope:

@@ -74,6 +74,10 @@ def _parse(number: int, raw: bytes, default_lang: str) -> Record | BadLine:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         return BadLine(number, None, f"malformed JSON (column {exc.colno})")
+    except RecursionError:
+        return BadLine(number, None, "JSON nested too deeply")
+    except ValueError:  # an integer of more than 4,300 digits
+        return BadLine(number, None, "a number too long to read")
     if not isinstance(obj, dict):
         return BadLine(number, None, "expected a JSON object")
     ident = obj.get("id")
