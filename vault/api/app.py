@@ -65,6 +65,7 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": Envelope[Any], "description": what}
     for code, what in [
+        (400, "request body is not valid JSON (or not UTF-8)"),
         (401, "missing or unknown bearer token"),
         (403, "scope or unmask policy refuses the request"),
         (404, "unknown unmask policy"),
@@ -74,12 +75,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
-    """Refuse request bodies over `limit` bytes with 413, before anything parses them."""
+    """Refuse request bodies over `limit` bytes with 413, before anything parses them.
+
+    A body without a length (chunked) is read up to the limit first and then handed on: the
+    app parses bodies whole anyway, and an over-long one is answered 413, not a parse error.
+    """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -89,36 +90,42 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        too_large = _error(413, f"request body over {self.limit} bytes")
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
-            await _error(413, f"request body over {self.limit} bytes")(scope, receive, send)
+        if length is not None:
+            if not length.isdigit() or int(length) > self.limit:
+                await too_large(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
             return
-        seen = 0
-        started = False
-
-        async def limited() -> Message:
-            nonlocal seen
+        body: list[Message] = []
+        seen, more = 0, True
+        while more:
             message = await receive()
+            body.append(message)
+            if message["type"] != "http.request":
+                break  # the client went away: hand that on
             seen += len(message.get("body", b""))
             if seen > self.limit:
-                raise _TooLarge
-            return message
+                await too_large(scope, receive, send)
+                return
+            more = message.get("more_body", False)
+        pending = iter(body)
 
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        async def replay() -> Message:
+            return next(pending, None) or await receive()
 
-        try:
-            await self.app(scope, limited, tracking)
-        except _TooLarge:
-            if not started:
-                await _error(413, f"request body over {self.limit} bytes")(scope, receive, send)
+        await self.app(scope, replay, send)
+
+
+#: The access log: method, route template (never the path: `/api/vault/subjects/{subject_id}`
+#: would name a data subject), status and milliseconds. uvicorn's own access log is off.
+access_log = logging.getLogger("veilstream.api.access")
 
 
 class Measure:
-    """Request count and latency per route (a plain ASGI middleware: Starlette's
-    `BaseHTTPMiddleware` costs an extra task and memory stream per request)."""
+    """Request count, latency and the access log line per route (a plain ASGI middleware:
+    Starlette's `BaseHTTPMiddleware` costs an extra task and memory stream per request)."""
 
     def __init__(self, app: ASGIApp, requests: Counter, latency: Histogram) -> None:
         self.app = app
@@ -142,8 +149,11 @@ class Measure:
             await self.app(scope, receive, sending)
         finally:
             path = getattr(scope.get("route"), "path", "unmatched")  # set by the router
-            self.latency.labels(path).observe(time.perf_counter() - start)
+            elapsed = time.perf_counter() - start
+            self.latency.labels(path).observe(elapsed)
             self.requests.labels(path, str(status)).inc()
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info("%s %s %d %.1fms", scope.get("method"), path, status, elapsed * 1000)
 
 
 bearer = HTTPBearer(auto_error=False, description="`vs_…` secret from `veilstream principal create`")
@@ -341,17 +351,47 @@ def _class_of(item: MaskItem) -> str:
     return _KIND_CLASS.get(item.token_name, DEFAULT_CLASS)
 
 
+def _field_names() -> frozenset[str]:
+    """Every field name of the request schemas: the only names a 422 message may echo."""
+    names: set[str] = set()
+    for model in (MaskItem, MaskRequest, UnmaskRequest, MaskTextRequest):
+        for name, info in model.model_fields.items():
+            names.add(name)
+            if info.annotation is not None:
+                for arg in getattr(info.annotation, "__args__", ()):
+                    names.update(getattr(arg, "model_fields", {}))
+    return frozenset(names)
+
+
+_KNOWN_FIELDS = _field_names()
+
+
+def _where(loc: Sequence[object]) -> str:
+    """A validation error's location, naming only schema fields (a made-up key may be a value)."""
+    parts = [
+        str(p) if isinstance(p, int) or p in _KNOWN_FIELDS else "<unexpected field>"
+        for p in loc
+        if p != "body"
+    ]
+    return ".".join(parts) or "body"
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_r: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(err.get("type") == "json_invalid" or isinstance(err.get("input"), bytes) for err in errors):
+            return _error(400, "request body is not valid JSON (or not UTF-8)")
         parts = []
-        for err in exc.errors()[:10]:
-            loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
-            parts.append(f"{loc}: {str(err.get('msg', 'invalid')).removeprefix('Value error, ')}")
+        for err in errors[:10]:
+            why = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+            parts.append(f"{_where(err.get('loc', ()))}: {why}")
         return _error(422, "invalid request: " + "; ".join(parts))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_r: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # Starlette's body parse failure (not UTF-8, broken form)
+            return _error(400, "request body is not valid JSON (or not UTF-8)")
         return _error(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
 
     @app.exception_handler(AuthError)
