@@ -22,6 +22,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from detectors import Document, Span
 from streams import metrics
+from streams.checkpoints import Checkpointer
 from streams.kafka import InRecord, OutRecord, in_record
 from streams.masking import Masker
 from streams.policies import PolicyBook, vault_loader
@@ -125,8 +126,14 @@ class Runtime:
                         vault_loader(self.vault.pool) if self.settings.policies_from_vault else None,
                     )
                     masker = Masker(self.settings, self.detect, self.vault, book)
-                    self.mask = MaskService(masker, self.delivery)
-                self.unmask = UnmaskService(self.vault, self.settings.unmask_replies_topic)
+                    checkpointer = Checkpointer(
+                        self.vault, self.settings.audit_topic, self.delivery.send_all,
+                        self.settings.audit_checkpoint_s,
+                    )  # fmt: skip
+                    self.mask = MaskService(masker, self.delivery, checkpointer)
+                self.unmask = UnmaskService(
+                    self.vault, self.settings.unmask_replies_topic, self.settings.unmask_max_skew_s
+                )
         return self
 
     async def _open_vault(self) -> Vault:

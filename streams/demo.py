@@ -5,8 +5,8 @@
 2. start `veilstream worker --role mask` and `--role unmask` as child processes;
 3. produce CRM change events (Faker, five locales) and support messages (en, es, fr, de, pt);
 4. read the masked topics and show raw vs masked;
-5. ask the unmask worker to reveal one message twice: as a principal the policy names, and as
-   one it does not;
+5. ask the unmask worker to reveal one message with signed requests (`streams.unmask_client`):
+   as a principal the policy names, as one it does not, and once unsigned (refused);
 6. stop everything: workers (SIGTERM), broker, Postgres. No process is left behind.
 """
 
@@ -36,6 +36,7 @@ from streams.embedded import EmbeddedStack, embedded_stack
 from streams.errors import StreamsError
 from streams.settings import WorkerSettings
 from streams.topics import create_topics
+from streams.unmask_client import signed_request
 
 TENANT = "acme"
 POLICY: dict[str, Any] = {
@@ -87,6 +88,8 @@ class DemoResult:
     rows: list[Shown]
     allowed: dict[str, Any]
     refused: dict[str, Any]
+    #: The same request as `allowed`'s without a signature: `unauthenticated`.
+    forged: dict[str, Any]
     seconds: dict[str, float]
     stages: str
 
@@ -162,14 +165,17 @@ def _messages() -> list[dict[str, Any]]:
     return out
 
 
-async def _setup_vault(url: str, master_key: str) -> None:
+async def _setup_vault(url: str, master_key: str) -> dict[str, str]:
+    """Apply the policy and create the two principals; their secrets by name."""
     from vault import Vault, VaultSettings, policies, principals
 
     settings = VaultSettings(database_url=url, master_key=master_key, toxicity="none")  # type: ignore[arg-type]
     async with await Vault.open(settings, migrate_now=True) as vault, vault.pool.connection() as conn:
         await policies.apply(conn, vault.keyring, parse_policy(POLICY))
-        await principals.create(conn, vault.keyring, TENANT, "mailer", ["unmask:email-send"])
-        await principals.create(conn, vault.keyring, TENANT, "intern", ["unmask:*"])
+        return {
+            "mailer": await principals.create(conn, vault.keyring, TENANT, "mailer", ["unmask:email-send"]),
+            "intern": await principals.create(conn, vault.keyring, TENANT, "intern", ["unmask:*"]),
+        }
 
 
 async def _produce(bootstrap: str, records: Sequence[tuple[str, bytes | None, bytes]]) -> None:
@@ -229,7 +235,7 @@ def run(
         master_key = generate_master_key()
         policy = tmp / "acme.json"
         policy.write_text(json.dumps(POLICY))
-        asyncio.run(_setup_vault(servers.postgres.url, master_key))
+        secrets = asyncio.run(_setup_vault(servers.postgres.url, master_key))
         asyncio.run(create_topics(settings))
         seconds["servers"] = time.monotonic() - start
 
@@ -267,18 +273,21 @@ def run(
         texts = [r for r in masked if r.topic == settings.masked_messages_topic and b"</EMAIL>" in r.value]
         target = next((r for r in texts if b"</PER>" in r.value), texts[0])
         token_text = json.loads(target.value)["text"]
-        on_step("asking the unmask worker: once as `mailer` (allowed), once as `intern` (refused)")
+        on_step("asking the unmask worker: as `mailer` (allowed), as `intern` (refused), unsigned (forged)")
         requests = [
-            (settings.unmask_requests_topic, rid.encode(), _json(
-                {"request_id": rid, "tenant": TENANT, "principal": who, "policy_name": "email-send",
-                 "purpose": "email_send", "token_value": token_text}))
+            signed_request(secrets[who], tenant=TENANT, principal=who, policy_name="email-send",
+                           purpose="email_send", token_value=token_text, request_id=rid)
             for rid, who in (("demo-allowed", "mailer"), ("demo-refused", "intern"))
         ]  # fmt: skip
-        asyncio.run(_produce(bootstrap, requests))
+        forged = {**requests[0], "request_id": "demo-forged"}
+        del forged["signature"]
+        requests.append(forged)
+        asyncio.run(_produce(bootstrap, [(settings.unmask_requests_topic, r["request_id"].encode(), _json(r))
+                                         for r in requests]))  # fmt: skip
 
         def answered(seen: list[Any]) -> bool:
             _check_alive(unmask, tmp / "unmask.log")
-            return len(seen) >= 2
+            return len(seen) >= len(requests)
 
         replies = asyncio.run(_read(bootstrap, [settings.unmask_replies_topic], answered, timeout))
         by_id = {r.key.decode(): json.loads(r.value) for r in replies}
@@ -287,7 +296,12 @@ def run(
         on_step("stopping the workers, the broker and Postgres")
     seconds["total"] = time.monotonic() - start
     return DemoResult(
-        rows, {"masked": token_text, **by_id["demo-allowed"]}, by_id["demo-refused"], seconds, stages
+        rows,
+        {"masked": token_text, **by_id["demo-allowed"]},
+        by_id["demo-refused"],
+        by_id["demo-forged"],
+        seconds,
+        stages,
     )
 
 

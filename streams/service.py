@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from streams import metrics
+from streams.checkpoints import Checkpointer
 from streams.dlq import dlq_record, quarantine_payload, quarantine_tenant
 from streams.kafka import InRecord, OutRecord
 from streams.masking import Masked, Masker, Outcome, Rejected, transient
@@ -153,9 +154,10 @@ class Delivery:
 class MaskService:
     """The masking role: one batch in, masked + audit records and DLQ references out."""
 
-    def __init__(self, masker: Masker, delivery: Delivery) -> None:
+    def __init__(self, masker: Masker, delivery: Delivery, checkpointer: Checkpointer | None = None) -> None:
         self.masker = masker
         self.delivery = delivery
+        self.checkpointer = checkpointer
 
     async def process(self, records: Sequence[InRecord]) -> list[Outcome]:
         """Mask and deliver one batch; returns when all of it is safely somewhere."""
@@ -175,6 +177,11 @@ class MaskService:
         """The second half of `process`: produce, then quarantine what could not be masked or produced."""
         outcomes = await self._deliver(outcomes)
         await self.delivery.reject(records, outcomes)
+        if self.checkpointer is not None:
+            try:
+                await self.checkpointer.maybe()
+            except Exception as exc:  # anchoring the audit chain never holds up masking
+                log.warning("audit checkpoint failed (%s); next try in the next interval", type(exc).__name__)
         return outcomes
 
     async def _deliver(self, outcomes: list[Outcome]) -> list[Outcome]:

@@ -98,6 +98,12 @@ class WorkerSettings(BaseSettings):
     backoff_min: float = Field(default=0.2, gt=0)
     backoff_max: float = Field(default=10.0, gt=0)
 
+    #: Mask worker: publish checkpoints of the vault's audit chains on the audit topic at most
+    #: this often (seconds; 0: never). `veilstream audit verify --from-topic` checks against them.
+    audit_checkpoint_s: float = Field(default=60.0, ge=0)
+    #: Unmask worker: how far (seconds, either way) a signed request's `ts` may be from now.
+    unmask_max_skew_s: float = Field(default=300.0, gt=0, le=86_400)
+
     #: Prometheus metrics endpoint of the worker (port 0 disables it).
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9400, ge=0, le=65535)

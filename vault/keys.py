@@ -151,6 +151,11 @@ def _wrap_context(tenant: str, purpose: str, version: int = 0) -> bytes:
     return f"veilstream:v1\x00{purpose}\x00{tenant}\x00{version}".encode()
 
 
+def signing_context(tenant: str, key_id: str) -> bytes:
+    """Wrap context of a principal's request-signing key (`vault.signing`)."""
+    return _wrap_context(tenant, f"principal-signing:{key_id}")
+
+
 def value_aad(tenant: str, entity: str, token: str) -> bytes:
     """Associated data of a stored value: binds the ciphertext to its tenant, class and token."""
     return f"veilstream:v1\x00value\x00{tenant}\x00{entity}\x00{token}".encode()
@@ -312,6 +317,19 @@ class Keyring:
                 "UPDATE data_keys SET wrapped_key = %s, master_key_id = %s"
                 " WHERE tenant_id = %s AND version = %s",
                 (self.provider.wrap(key, ctx), pid, tenant, version),
+            )
+            moved += 1
+        cur = await conn.execute(
+            "SELECT key_id, signing_key, signing_key_master_id FROM principals"
+            " WHERE tenant_id = %s AND signing_key IS NOT NULL AND signing_key_master_id <> %s FOR UPDATE",
+            (tenant, pid),
+        )
+        for key_id, wrapped, kid in await cur.fetchall():
+            ctx = signing_context(tenant, str(key_id))
+            key = self.provider.unwrap(bytes(wrapped), str(kid), ctx)
+            await conn.execute(
+                "UPDATE principals SET signing_key = %s, signing_key_master_id = %s WHERE key_id = %s",
+                (self.provider.wrap(key, ctx), pid, key_id),
             )
             moved += 1
         await conn.execute(

@@ -16,11 +16,11 @@ from typing import Any
 import psycopg
 import regex
 
-from vault import audit
+from vault import audit, signing
 from vault.errors import AuthError, VaultError
-from vault.keys import Keyring
+from vault.keys import Keyring, signing_context
 
-_SECRET = regex.compile(r"vs_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
+_SECRET = signing.BEARER
 _SCOPE = regex.compile(r"mask|erase|admin|unmask:(\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})")
 _NAME = regex.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 _DUMMY = hashlib.sha256(b"veilstream: no such principal").digest()
@@ -53,17 +53,22 @@ async def create(
         raise VaultError(f"unknown scopes {bad}; known: mask, erase, admin, unmask:<policy>, unmask:*")
     await keyring.get(tenant)
     key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+    bearer = f"vs_{key_id}_{secret}"
+    provider = keyring.provider
+    wrapped = provider.wrap(signing.signing_key(bearer), signing_context(tenant, key_id))
     await conn.execute(
-        "INSERT INTO principals (tenant_id, name, key_id, secret_hash, scopes) VALUES (%s, %s, %s, %s, %s)"
+        "INSERT INTO principals (tenant_id, name, key_id, secret_hash, scopes, signing_key,"
+        " signing_key_master_id) VALUES (%s, %s, %s, %s, %s, %s, %s)"
         " ON CONFLICT (tenant_id, name) DO UPDATE SET key_id = EXCLUDED.key_id,"
-        " secret_hash = EXCLUDED.secret_hash, scopes = EXCLUDED.scopes, disabled_at = NULL",
-        (tenant, name, key_id, _hash(secret), sorted(set(scopes))),
+        " secret_hash = EXCLUDED.secret_hash, scopes = EXCLUDED.scopes, disabled_at = NULL,"
+        " signing_key = EXCLUDED.signing_key, signing_key_master_id = EXCLUDED.signing_key_master_id",
+        (tenant, name, key_id, _hash(secret), sorted(set(scopes)), wrapped, provider.key_id),
     )
     await audit.append(
         conn,
         audit.AuditRecord(tenant, "principal_create", "ok", name, counts={"scopes": sorted(set(scopes))}),
     )
-    return f"vs_{key_id}_{secret}"
+    return bearer
 
 
 async def authenticate(conn: psycopg.AsyncConnection[Any], bearer: str | None) -> Principal:
@@ -93,6 +98,26 @@ async def lookup(conn: psycopg.AsyncConnection[Any], tenant: str, name: str) -> 
     )
     row = await cur.fetchone()
     return Principal(str(row[0]), str(row[1]), frozenset(row[2])) if row else None
+
+
+async def signer(
+    conn: psycopg.AsyncConnection[Any], keyring: Keyring, tenant: str, name: str
+) -> tuple[Principal, bytes | None] | None:
+    """An enabled principal and its request-signing key (None for a principal created before
+    signing existed); None when there is no such principal."""
+    cur = await conn.execute(
+        "SELECT tenant_id, name, scopes, key_id, signing_key, signing_key_master_id FROM principals"
+        " WHERE tenant_id = %s AND name = %s AND disabled_at IS NULL",
+        (tenant, name),
+    )
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    principal = Principal(str(row[0]), str(row[1]), frozenset(row[2]))
+    if row[4] is None:
+        return principal, None
+    key = keyring.provider.unwrap(bytes(row[4]), str(row[5]), signing_context(tenant, str(row[3])))
+    return principal, key
 
 
 async def disable(conn: psycopg.AsyncConnection[Any], tenant: str, name: str) -> bool:

@@ -55,6 +55,8 @@ def demo(
     )
     refusal = result.refused.get("error", {})
     console.print(f"  as [red]intern[/] (refused):  {refusal.get('code')}: {refusal.get('message')}")
+    forged = result.forged.get("error", {})
+    console.print(f"  unsigned (forged):     {forged.get('code')}: {forged.get('message')}")
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
     console.print(f"\n[dim]{timing}; all processes stopped.[/]")
 

@@ -170,14 +170,35 @@ def policy_apply(file: Annotated[Path, typer.Argument(help="Tenant policy (YAML 
 
 
 @audit_app.command("verify")
-def audit_verify(tenant: AnyTenantOpt = None) -> None:
-    """Recompute every tenant's hash chain; exit 1 when a record was edited or deleted."""
+def audit_verify(
+    tenant: AnyTenantOpt = None,
+    from_topic: Annotated[
+        bool,
+        typer.Option(
+            "--from-topic",
+            help="Also check against the checkpoints on the audit topic "
+            "(VEILSTREAM_BROKER_URL, VEILSTREAM_AUDIT_TOPIC).",
+        ),
+    ] = False,
+) -> None:
+    """Recompute every tenant's hash chain and check it against its checkpoints; exit 1 when a
+    record was edited or deleted, or the chain was cut back or rewritten since a checkpoint."""
+    from streams.checkpoints import published
+    from streams.settings import WorkerSettings
     from vault import audit
+
+    external: list[audit.Checkpoint] = []
+    if from_topic:
+        settings = load_settings(WorkerSettings)
+        try:
+            external = _run(lambda: published(settings.bootstrap_servers(), settings.audit_topic))
+        except (TimeoutError, OSError) as exc:
+            raise fail(f"broker unavailable: {type(exc).__name__}", 1) from None
 
     async def work() -> list[audit.VerifyReport]:
         async with await _open() as vault, vault.pool.connection() as conn:
             names = [tenant] if tenant else await audit.tenants(conn)
-            return [await audit.verify(conn, t) for t in names]
+            return [await audit.verify(conn, t, vault.keyring, external) for t in names]
 
     reports = _run(work)
     for report in reports:
@@ -187,6 +208,50 @@ def audit_verify(tenant: AnyTenantOpt = None) -> None:
             typer.echo(f"  {problem}")
     if not all(r.ok for r in reports):
         raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    tenant: AnyTenantOpt = None,
+    publish: Annotated[
+        bool, typer.Option("--publish", help="Also produce them on the audit topic (VEILSTREAM_BROKER_URL).")
+    ] = False,
+) -> None:
+    """Store a checkpoint of every tenant's chain head that moved (the mask worker does this every
+    VEILSTREAM_AUDIT_CHECKPOINT_S seconds); print them as JSON Lines."""
+    from streams.checkpoints import checkpoint_record
+    from streams.settings import WorkerSettings
+    from vault import audit
+
+    async def work() -> list[audit.Checkpoint]:
+        async with await _open() as vault, vault.pool.connection() as conn:
+            names = [tenant] if tenant else await audit.stale_tenants(conn)
+            points = [await audit.checkpoint(conn, vault.keyring, t) for t in names]
+            return [p for p in points if p is not None]
+
+    points = _run(work)
+    for point in points:
+        typer.echo(json.dumps(point.to_json()))
+    if publish and points:
+        from aiokafka import AIOKafkaProducer
+
+        settings = load_settings(WorkerSettings)
+
+        async def send() -> None:
+            producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers(), acks="all")
+            await producer.start()
+            try:
+                for record in (checkpoint_record(p, settings.audit_topic) for p in points):
+                    await producer.send_and_wait(
+                        record.topic, record.value, key=record.key, headers=list(record.headers)
+                    )
+            finally:
+                await producer.stop()
+
+        try:
+            _run(send)
+        except (TimeoutError, OSError) as exc:
+            raise fail(f"broker unavailable: {type(exc).__name__}", 1) from None
 
 
 @audit_app.command("export")
@@ -259,6 +324,7 @@ def api(
         host=host or settings.api_host,
         port=port or settings.api_port,
         log_level="info",
+        access_log=False,  # it would log paths; the app logs route templates (veilstream.api.access)
     )
 
 

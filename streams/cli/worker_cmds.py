@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from streams.cli._common import build_pipeline, fail, load_settings
+from streams.errors import StreamsError
 
 if TYPE_CHECKING:
     from streams.settings import WorkerSettings
@@ -157,6 +159,71 @@ def dlq_replay(
     typer.echo(f"replayed {count} record(s)")
 
 
+unmask_app = typer.Typer(
+    help="Ask the unmask worker to reveal tokens (signed requests).", no_args_is_help=True
+)
+SecretFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--secret-file", help="File with the principal's vs_… secret (default: VEILSTREAM_PRINCIPAL_SECRET)."
+    ),
+]
+
+
+@unmask_app.command("request")
+def unmask_request(
+    tenant: Annotated[str, typer.Option("--tenant", "-t", help="The principal's tenant.")],
+    principal: Annotated[str, typer.Option("--principal", help="Principal name (principal create).")],
+    policy_name: Annotated[str, typer.Option("--policy", help="Unmask policy to apply.")],
+    text: Annotated[str | None, typer.Option("--text", help="Masked text ('-' or omitted: stdin).")] = None,
+    purpose: Annotated[str | None, typer.Option("--purpose", help="Purpose the policy allows.")] = None,
+    secret_file: SecretFileOpt = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the reply.")] = 30.0,
+) -> None:
+    """Sign an unmask request with the principal's secret, send it, print the worker's reply (JSON).
+
+    Exit 0 when values were revealed, 1 when the worker refused (the reply's `error.code`).
+    The secret never travels: the request carries an HMAC signature over its fields.
+    """
+    import asyncio
+    import json
+    import os
+    import sys
+
+    from streams.unmask_client import ask, signed_request
+    from vault.errors import AuthError
+
+    if secret_file is not None:
+        try:
+            secret = secret_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise fail(f"cannot read --secret-file: {type(exc).__name__}") from None
+    else:
+        secret = os.environ.get("VEILSTREAM_PRINCIPAL_SECRET", "").strip()
+        if not secret:
+            raise fail("no principal secret: set VEILSTREAM_PRINCIPAL_SECRET or pass --secret-file")
+    body = sys.stdin.read() if text in (None, "-") else text
+    try:
+        request = signed_request(
+            secret, tenant=tenant, principal=principal, policy_name=policy_name,
+            token_value=body or "", purpose=purpose,
+        )  # fmt: skip
+    except AuthError as exc:
+        raise fail(str(exc)) from None
+    settings = _worker_settings()
+    try:
+        replies = asyncio.run(ask(settings, [request], timeout))
+    except (TimeoutError, OSError) as exc:
+        raise fail(f"broker unavailable: {type(exc).__name__}", 1) from None
+    except StreamsError as exc:
+        raise fail(str(exc), 1) from None
+    reply = replies[request["request_id"]]
+    typer.echo(json.dumps(reply, ensure_ascii=False))
+    if "error" in reply:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
     app.add_typer(dlq_app, name="dlq")
+    app.add_typer(unmask_app, name="unmask")

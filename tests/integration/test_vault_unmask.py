@@ -182,6 +182,78 @@ async def test_audit_tamper_is_detected(
     assert any(problem in p for p in report.problems), report.problems
 
 
+async def _checkpointed(acme: Vault) -> vault_audit.Checkpoint:
+    await _tagged(acme)
+    await acme.tokenize_many("acme", [("PERSON", "Someone Else")])
+    async with acme.pool.connection() as conn:
+        point = await vault_audit.checkpoint(conn, acme.keyring, "acme")
+        assert point is not None and point.seq >= 3
+        assert await vault_audit.checkpoint(conn, acme.keyring, "acme") == point  # the head did not move
+        assert (await vault_audit.verify(conn, "acme", acme.keyring)).ok
+    return point
+
+
+async def _verify(acme: Vault, external: list[vault_audit.Checkpoint] | None = None) -> list[str]:
+    async with acme.pool.connection() as conn:
+        return (await vault_audit.verify(conn, "acme", acme.keyring, external or [])).problems
+
+
+async def test_a_tail_cut_back_with_the_head_is_caught_by_checkpoints(
+    acme: Vault, settings: VaultSettings
+) -> None:
+    point = await _checkpointed(acme)
+    last = point.seq
+    # Delete the newest records and move the head back: the chain alone is consistent again.
+    await _sql(
+        settings,
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update",
+        f"DELETE FROM audit_log WHERE tenant_id = 'acme' AND seq = {last}",
+        f"UPDATE audit_head SET seq = {last - 1}, hash = (SELECT hash FROM audit_log"
+        f" WHERE tenant_id = 'acme' AND seq = {last - 1}) WHERE tenant_id = 'acme'",
+    )
+    async with acme.pool.connection() as conn:
+        assert (await vault_audit.verify(conn, "acme")).ok  # what an unanchored chain cannot see
+    problems = await _verify(acme)
+    assert any(f"checkpoint at record {last}" in p and "records are missing" in p for p in problems), problems
+    # Deleting the stored checkpoints too hides it from the database, not from the topic's copy.
+    await _sql(settings, "DELETE FROM audit_checkpoints")
+    assert await _verify(acme) == []
+    assert any("records are missing" in p for p in await _verify(acme, [point]))
+
+
+async def test_a_rewritten_chain_and_a_forged_checkpoint_are_caught(
+    acme: Vault, settings: VaultSettings
+) -> None:
+    point = await _checkpointed(acme)
+    # Edit record 1 and recompute every hash after it, as someone with database access could.
+    await _sql(
+        settings,
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update",
+        "UPDATE audit_log SET outcome = 'ok (edited)' WHERE tenant_id = 'acme' AND seq = 1",
+    )
+    async with acme.pool.connection() as conn:
+        prev = vault_audit.genesis_hash("acme")
+        rows = [r async for r in vault_audit._rows(conn, "acme")]
+    for seq, record, _, _ in rows:
+        new = vault_audit._link(prev, seq, record.payload())
+        await _sql(
+            settings,
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update",
+            f"UPDATE audit_log SET prev_hash = '\\x{prev.hex()}', hash = '\\x{new.hex()}'"
+            f" WHERE tenant_id = 'acme' AND seq = {seq}",
+        )
+        prev = new
+    await _sql(settings, f"UPDATE audit_head SET hash = '\\x{prev.hex()}' WHERE tenant_id = 'acme'")
+    async with acme.pool.connection() as conn:
+        assert (await vault_audit.verify(conn, "acme")).ok  # consistent without the anchor
+    problems = await _verify(acme)
+    assert any(f"checkpoint at record {point.seq}" in p and "rewritten" in p for p in problems), problems
+    # A checkpoint made up without the key does not authenticate.
+    forged = vault_audit.Checkpoint("acme", point.seq, prev, point.at, b"\x00" * 32)
+    await _sql(settings, "DELETE FROM audit_checkpoints")
+    assert any("does not authenticate" in p for p in await _verify(acme, [forged]))
+
+
 async def test_no_values_in_logs_or_errors(acme: Vault, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     per, _, _ = await _tagged(acme)
@@ -194,21 +266,24 @@ async def test_no_values_in_logs_or_errors(acme: Vault, caplog: pytest.LogCaptur
 
 async def test_unmask_worker_reply_too_large_for_a_producer_is_an_error_reply(acme: Vault) -> None:
     from streams.kafka import InRecord
+    from streams.unmask_client import signed_request
     from streams.unmask_service import MAX_REPLY_BYTES, UnmaskService
     from vault import principals
 
     async with acme.pool.connection() as conn:
-        await principals.create(conn, acme.keyring, "acme", "mailer", ["unmask:email-send"])
+        secret = await principals.create(conn, acme.keyring, "acme", "mailer", ["unmask:email-send"])
     per, _, _ = await _tagged(acme)
     service = UnmaskService(acme, "replies")
 
-    def request(rid: str, text: str) -> InRecord:
-        body = {"request_id": rid, "tenant": "acme", "principal": "mailer", "policy_name": "email-send"}
-        body |= {"purpose": "email_send", "token_value": text}
-        return InRecord("requests", 0, 0, None, json.dumps(body).encode())
+    def request(rid: str, text: str, offset: int) -> InRecord:
+        body = signed_request(secret, tenant="acme", principal="mailer", policy_name="email-send",
+                              purpose="email_send", token_value=text, request_id=rid)  # fmt: skip
+        return InRecord("requests", 0, offset, None, json.dumps(body).encode())
 
     # 600,000 characters of two UTF-8 bytes each: a 1.2 MB reply, which no producer would deliver
-    big, small = await service.answer([request("big", f"{per} " + "é" * 600_000), request("small", per)])
+    big, small = await service.answer(
+        [request("big", f"{per} " + "é" * 600_000, 0), request("small", per, 1)]
+    )
     assert not isinstance(big, Rejected) and not isinstance(small, Rejected)
     assert len(big.value or b"") < 1000 and len(small.value or b"") < MAX_REPLY_BYTES
     assert json.loads(big.value or b"") == {
@@ -217,3 +292,31 @@ async def test_unmask_worker_reply_too_large_for_a_producer_is_an_error_reply(ac
     }
     assert b"George" not in (big.value or b"")
     assert json.loads(small.value or b"")["value"] == "George Williams"
+
+
+async def test_a_redelivered_request_is_answered_again_a_replayed_one_is_refused(acme: Vault) -> None:
+    from streams.kafka import InRecord
+    from streams.unmask_client import signed_request
+    from streams.unmask_service import UnmaskService
+    from vault import principals
+
+    async with acme.pool.connection() as conn:
+        secret = await principals.create(conn, acme.keyring, "acme", "mailer", ["unmask:email-send"])
+        old = await principals.create(conn, acme.keyring, "acme", "old", ["unmask:email-send"])
+        # a principal created before signing existed has no signing key: it cannot sign
+        await conn.execute("UPDATE principals SET signing_key = NULL WHERE name = 'old'")
+    per, _, _ = await _tagged(acme)
+    service = UnmaskService(acme, "replies")
+    body = signed_request(secret, tenant="acme", principal="mailer", policy_name="email-send",
+                          purpose="email_send", token_value=per, request_id="once")  # fmt: skip
+    unsigned_key = signed_request(old, tenant="acme", principal="old", policy_name="email-send",
+                                  purpose="email_send", token_value=per, request_id="k")  # fmt: skip
+    raw, keyless_raw = json.dumps(body).encode(), json.dumps(unsigned_key).encode()
+    first, again, replayed, keyless = await service.answer(
+        [InRecord("requests", 0, 5, None, raw), InRecord("requests", 0, 5, None, raw),
+         InRecord("requests", 1, 9, None, raw), InRecord("requests", 0, 6, None, keyless_raw)]
+    )  # fmt: skip
+    reply = [json.loads(o.value or b"") for o in (first, again, replayed, keyless)]  # type: ignore[union-attr]
+    assert reply[0]["value"] == reply[1]["value"] == "George Williams"
+    assert reply[2]["error"]["code"] == "replayed" and "value" not in reply[2]
+    assert reply[3]["error"]["code"] == "unauthenticated"

@@ -10,6 +10,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from worker_harness import ROOT, WorkerProcess, consume, env_of, header, prepare
 
 from detectors import Document, default_pipeline, parse_policy
 from streams.settings import WorkerSettings
+from streams.unmask_client import signed_request
 from vault import Vault, VaultSettings, policies, principals
 
 pytestmark = pytest.mark.integration
@@ -298,71 +300,141 @@ def _vault_settings(pg_url: str, master_key: str) -> VaultSettings:
     return VaultSettings(database_url=pg_url, master_key=master_key, toxicity="none")  # type: ignore[arg-type]
 
 
-async def _setup_unmask(pg_url: str, master_key: str) -> tuple[str, str]:
+async def _setup_unmask(pg_url: str, master_key: str) -> tuple[str, dict[str, str]]:
+    """The masked text to reveal and the principals' secrets."""
     async with await Vault.open(_vault_settings(pg_url, master_key), migrate_now=True) as vault:
         async with vault.pool.connection() as conn:
             await policies.apply(conn, vault.keyring, parse_policy(POLICY))
-            await principals.create(conn, vault.keyring, "acme", "mailer", ["unmask:email-send"])
-            await principals.create(conn, vault.keyring, "acme", "intruder", ["unmask:*"])
+            secrets = {
+                "mailer": await principals.create(
+                    conn, vault.keyring, "acme", "mailer", ["unmask:email-send"]
+                ),
+                "intruder": await principals.create(conn, vault.keyring, "acme", "intruder", ["unmask:*"]),
+            }
         text = "Write to jane.roe@example.org about card 4111 1111 1111 1111"
         spans = default_pipeline().detect(Document(text))
         (masked,) = await vault.tokenize_texts("acme", [(text, spans)])
-        return text, masked
+        return masked, secrets
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_unmask_worker_answers_allowed_and_refused_requests_and_audits_them(
+def test_unmask_worker_reveals_only_to_signed_requests_and_audits_every_one(
     kafka_server: str, pg_url: str, master_key: str, tmp_path: Path, engine: str
 ) -> None:
     settings = unique_settings(kafka_server, engine=engine)
     asyncio.run(prepare(settings, pg_url))
-    _, masked = asyncio.run(_setup_unmask(pg_url, master_key))
+    masked, secrets = asyncio.run(_setup_unmask(pg_url, master_key))
     assert "jane.roe" not in masked and "<EMAIL>" in masked
+    topic = settings.unmask_requests_topic
 
-    def request(rid: str, principal: str, policy: str = "email-send") -> tuple[str, bytes, bytes, tuple[()]]:
-        body = {
-            "request_id": rid,
-            "tenant": "acme",
-            "principal": principal,
-            "policy_name": policy,
-            "purpose": "email_send",
-            "token_value": masked,
-        }
-        return (settings.unmask_requests_topic, rid.encode(), json.dumps(body).encode(), ())
+    def signed(
+        rid: str, who: str, policy: str = "email-send", key: str | None = None, **kw: Any
+    ) -> dict[str, Any]:
+        secret = secrets[key or who] if (key or who) in secrets else secrets["mailer"]
+        return signed_request(
+            secret, tenant="acme", principal=who, policy_name=policy, purpose="email_send",
+            token_value=masked, request_id=rid, **kw,
+        )  # fmt: skip
 
+    def out(body: dict[str, Any]) -> tuple[str, bytes, bytes, tuple[()]]:
+        return (topic, body["request_id"].encode(), json.dumps(body).encode(), ())
+
+    unsigned = {k: v for k, v in signed("r3", "mailer").items() if k not in ("signature", "ts")}
+    impersonated = signed("r4", "mailer", key="intruder")  # the intruder's secret, naming the mailer
+    tampered = {**signed("r5", "mailer"), "token_value": masked + " and more"}
     requests = [
-        request("r1", "mailer"),
-        request("r2", "intruder"),
-        request("r3", "ghost"),
-        request("r4", "mailer", "no-such-policy"),
-        (settings.unmask_requests_topic, b"r5", b"{oops", ()),
+        out(signed("r1", "mailer")),
+        out(signed("r2", "intruder")),
+        out(unsigned),
+        out(impersonated),
+        out(tampered),
+        out(signed("r6", "ghost")),
+        out(signed("r7", "mailer", "no-such-policy")),
+        out(signed("r8", "mailer", ts_ms=int(time.time() * 1000) - 3_600_000)),  # an hour old
+        out(signed("r1", "mailer")),  # the same request id again: a replay
+        (topic, b"r10", b"{oops", ()),
     ]
     asyncio.run(produce(kafka_server, requests))
     worker = WorkerProcess(env_of(settings, pg_url, master_key), tmp_path / "unmask.log", role="unmask")
     try:
         seen = asyncio.run(
-            consume(kafka_server, [settings.unmask_replies_topic, settings.dlq_topic], lambda s: len(s) >= 5)
+            consume(kafka_server, [settings.unmask_replies_topic, settings.dlq_topic], lambda s: len(s) >= 10)
         )
     finally:
         assert worker.stop() == 0
-    replies = {
-        json.loads(r.value)["request_id"]: json.loads(r.value)
-        for r in seen
-        if r.topic == settings.unmask_replies_topic
-    }
-    assert replies["r1"]["value"].startswith(
+    # Replies are keyed by request id, so only the replies to one id keep their order.
+    replies = [json.loads(r.value) for r in seen if r.topic == settings.unmask_replies_topic]
+    codes = sorted((r["request_id"], r.get("error", {}).get("code", "ok")) for r in replies)
+    assert codes == [
+        ("r1", "ok"), ("r1", "replayed"), ("r2", "policy_refused"), ("r3", "unauthenticated"),
+        ("r4", "unauthenticated"), ("r5", "unauthenticated"), ("r6", "unauthenticated"),
+        ("r7", "unknown_policy"), ("r8", "stale"),
+    ]  # fmt: skip
+    (revealed,) = [r for r in replies if "value" in r]
+    assert revealed["request_id"] == "r1" and "error" not in revealed
+    assert revealed["value"].startswith(
         "Write to jane.roe@example.org about card <CARD>"
     )  # CARD not in policy
-    assert replies["r2"]["error"]["code"] == "policy_refused"
-    assert replies["r3"]["error"]["code"] == "unknown_principal"
-    assert replies["r4"]["error"]["code"] == "unknown_policy"
     assert [json.loads(r.value)["reason"] for r in seen if r.topic == settings.dlq_topic] == ["bad_json"]
     assert "jane.roe" not in worker.text()
     with psycopg.connect(pg_url) as conn:
         outcomes = [
             r[0] for r in conn.execute("SELECT outcome FROM audit_log WHERE action = 'unmask' ORDER BY seq")
         ]
-    assert outcomes.count("ok") == 1 and len(outcomes) == 4
+    assert sorted(outcomes) == sorted([
+        "ok", "refused: principal not named in the policy", "refused: unauthenticated",
+        "refused: unauthenticated", "refused: unauthenticated", "refused: unauthenticated",
+        "refused: unknown policy", "refused: stale", "refused: replayed",
+    ])  # fmt: skip
+
+
+def test_mask_worker_anchors_the_audit_chain_on_the_audit_topic(
+    kafka_server: str, pg_url: str, master_key: str, tmp_path: Path, policy_file: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from streams.checkpoints import published
+    from streams.cli import app
+
+    settings = unique_settings(kafka_server, policy_files=(policy_file,), audit_checkpoint_s=0.2)
+    asyncio.run(prepare(settings, pg_url))
+    inputs = Inputs(settings)
+    for i in range(6):
+        inputs.message(i)
+    env = env_of(settings, pg_url, master_key)
+    worker = WorkerProcess(env, tmp_path / "mask.log")
+    points: list[Any] = []
+    try:
+        for upto in (3, 6):  # two batches: two audit records at least
+            asyncio.run(produce(kafka_server, inputs.records[upto - 3 : upto]))
+            topics = [settings.masked_messages_topic]
+            asyncio.run(consume(kafka_server, topics, lambda s, n=upto: len(s) >= n))  # type: ignore[misc]
+            time.sleep(0.3)
+        deadline = time.monotonic() + 20
+        while max((p.seq for p in points), default=0) < 2 and time.monotonic() < deadline:
+            points = asyncio.run(published(settings.bootstrap_servers(), settings.audit_topic, idle_s=0.3))
+    finally:
+        assert worker.stop() == 0
+    assert {p.tenant for p in points} == {"acme"} and max(p.seq for p in points) >= 2
+    runner = CliRunner()
+    verified = runner.invoke(app, ["audit", "verify", "-t", "acme", "--from-topic"], env=env)
+    assert verified.exit_code == 0, verified.output
+    last = max(p.seq for p in points)
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # cut the chain back, checkpoints too
+        conn.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update")
+        conn.execute("DELETE FROM audit_log WHERE tenant_id = 'acme' AND seq >= %s", (last,))
+        conn.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update")
+        conn.execute(
+            "UPDATE audit_head SET seq = %s, hash = (SELECT hash FROM audit_log WHERE tenant_id = 'acme'"
+            " AND seq = %s) WHERE tenant_id = 'acme'",
+            (last - 1, last - 1),
+        )
+        conn.execute("DELETE FROM audit_checkpoints WHERE tenant_id = 'acme'")
+    assert (
+        runner.invoke(app, ["audit", "verify", "-t", "acme"], env=env).exit_code == 0
+    )  # blind inside the DB
+    caught = runner.invoke(app, ["audit", "verify", "-t", "acme", "--from-topic"], env=env)
+    assert caught.exit_code == 1 and "records are missing" in caught.output, caught.output
 
 
 def test_dlq_replay_after_the_tenant_gets_a_policy(

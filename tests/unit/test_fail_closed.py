@@ -46,7 +46,7 @@ def one(value: bytes, **kw: Any) -> Any:
     [
         event(afternull={"email": EMAIL, "notes": f"card {CARD}"}),  # a mutated `after` key
         event(**{"after,": {"email": EMAIL}}),
-        event(source={"table": "contacts", "db": "crm", "query": f"UPDATE contacts SET email='{EMAIL}'"}),  # noqa: S608
+        event(source={"table": "contacts", "db": "crm", "query": f"UPDATE contacts SET email='{EMAIL}'"}),
         event(source={"table": EMAIL, "db": "crm"}),  # a known source field of the wrong shape
         event(source={"table": "contacts", "sequence": f'["{CARD}", "x{EMAIL}"]'}),
         event(transaction={"id": EMAIL, "total_order": 1}),
