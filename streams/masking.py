@@ -268,7 +268,7 @@ class Masker:
             if isinstance(key.get("payload"), dict) and set(key) <= {"schema", "payload"}:
                 self._collect_row(plan, key["payload"], ("key",), lang, 1)
                 if "schema" in key:
-                    self._collect_schema(plan, key, "schema", ("key", "$schema"), lang, 1)
+                    self._collect_schema(plan, key, "schema", ("key", "$", "schema"), lang, 1)
             else:
                 self._collect_row(plan, key, ("key",), lang, 0)
         else:
@@ -278,11 +278,11 @@ class Masker:
         """A Debezium event, bare or in its `{"schema", "payload"}` wrapper (validated by `_plan`)."""
         if "payload" in body and "op" not in body:
             payload = body["payload"]
-            for name in body:  # paths name the wrapper's fields with a leading `$`
+            for name in body:  # paths name the wrapper's fields `$.schema`, `$.<name>`
                 if name == "schema":
-                    self._collect_schema(plan, body, name, ("$schema",), lang, 1)
+                    self._collect_schema(plan, body, name, ("$", name), lang, 1)
                 elif name != "payload":
-                    self._unknown(plan, body, name, (f"${name}",), lang, 1)
+                    self._unknown(plan, body, name, ("$", name), lang, 1)
         else:
             payload = body
         for name in payload:  # paths are relative to the payload: `after.email`
@@ -362,9 +362,11 @@ class Masker:
                     self._leaf(plan, body, name, value, None, None, lang, (name,))
             elif name == "metadata":
                 self._walk(plan, body, name, None, None, lang, (name,), 1)
-            elif name in ("message_id", "conversation_id") and _odd_id(value):
+            elif (name in ("message_id", "conversation_id") and _odd_id(value)) or (
+                name == "tenant_id" and isinstance(value, str) and value != plan.tenant
+            ):
                 self._leaf(plan, body, name, value, None, None, lang, (name,))
-            # channel, lang, tenant_id, ts: shapes enforced by `SupportMessage`
+            # channel, lang, ts: shapes enforced by `SupportMessage`
 
     def _unknown(
         self,

@@ -48,8 +48,9 @@ class ChangeEvent(BaseModel):
         return self.source.table
 
 
-#: Shape of the support message's names (`channel`, `tenant_id`).
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+#: Shape of the support message's names (`channel`, `tenant_id`): no run of 7 digits either,
+#: which could be a phone or card number.
+NAME_PATTERN = r"^(?!.*\d{7})[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 #: An ISO 8601 date or date-time (`ts` as text).
 _ISO_TS = regex.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
@@ -81,7 +82,7 @@ class SupportMessage(BaseModel):
     identifier's are detected like `text` and `sender`, and so are `metadata`'s keys and values.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re")
 
     message_id: str = Field(min_length=1, max_length=256)
     tenant_id: str | None = Field(default=None, pattern=NAME_PATTERN)

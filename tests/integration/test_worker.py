@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import subprocess
 import sys
 import time
@@ -17,6 +18,8 @@ from typing import Any
 
 import psycopg
 import pytest
+from _fuzz import case as fuzz_case
+from _fuzz import leaked
 from faker import Faker
 from worker_harness import ROOT, WorkerProcess, consume, env_of, header, prepare, produce, unique_settings
 
@@ -435,6 +438,47 @@ def test_mask_worker_anchors_the_audit_chain_on_the_audit_topic(
     )  # blind inside the DB
     caught = runner.invoke(app, ["audit", "verify", "-t", "acme", "--from-topic"], env=env)
     assert caught.exit_code == 1 and "records are missing" in caught.output, caught.output
+
+
+def test_fuzzed_records_on_the_real_broker_never_stop_the_worker_or_leak(
+    kafka_server: str, pg_url: str, master_key: str, tmp_path: Path
+) -> None:
+    """300 mutated CDC events and messages with canaries (`tests/_fuzz.py`, the generator the
+    hypothesis test in tests/unit uses, seeded): the worker stays up, every input has a masked
+    output or a DLQ reference, and no canary is on any topic or in the worker's log."""
+    tmp = tmp_path
+    policy = tmp / "acme.json"
+    policy.write_text(json.dumps(POLICY))
+    settings = unique_settings(kafka_server, policy_files=(policy,))
+    asyncio.run(prepare(settings, pg_url))
+    rng = random.Random(20261207)
+    batch = [fuzz_case(rng) for _ in range(300)]
+    topics = {"cdc": settings.cdc_topic("contacts"), "message": settings.messages_topic}
+    records = [(topics[c.kind], c.key, c.value, (("veilstream-tenant", b"acme"),)) for c in batch]
+    worker = WorkerProcess(env_of(settings, pg_url, master_key), tmp / "mask.log")
+    outputs = [settings.masked_cdc_topic("contacts"), settings.masked_messages_topic, settings.dlq_topic]
+    try:
+        asyncio.run(produce(kafka_server, records))
+
+        def accounted(seen: list[Any]) -> bool:
+            assert worker.proc.poll() is None, worker.text()[-2000:]
+            return len(_references(seen, settings)) >= len(records)
+
+        seen = asyncio.run(consume(kafka_server, [*outputs, settings.audit_topic], accounted))
+        assert worker.proc.poll() is None  # still running after all of it
+    finally:
+        assert worker.stop() == 0
+    assert len(_references(seen, settings)) == len(records)
+    leaks = leaked(b"\n".join(everything(seen)) + worker.text().encode())
+    assert not leaks, leaks
+
+
+def _references(seen: list[Any], settings: WorkerSettings) -> set[str]:
+    """Input references accounted for: a masked record's source header, or a DLQ reference."""
+    masked = (settings.masked_cdc_topic("contacts"), settings.masked_messages_topic)
+    refs = {(header(r, "veilstream-source") or b"").decode() for r in seen if r.topic in masked}
+    refs |= {json.loads(r.value)["reference"] for r in seen if r.topic == settings.dlq_topic}
+    return refs - {""}
 
 
 def test_dlq_replay_after_the_tenant_gets_a_policy(
