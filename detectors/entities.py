@@ -32,6 +32,7 @@ UK_NINO: Final = "UK_NINO"
 UK_NHS: Final = "UK_NHS"
 PASSPORT: Final = "PASSPORT"
 ACCOUNT_ID: Final = "ACCOUNT_ID"
+USERNAME: Final = "USERNAME"
 
 #: Short tag used in tagged free text (`<PER>…</PER>`) and redaction placeholders.
 TAGS: Final = MappingProxyType(
@@ -58,6 +59,7 @@ TAGS: Final = MappingProxyType(
         UK_NHS: "NHS",
         PASSPORT: "PASSPORT",
         ACCOUNT_ID: "ACCOUNT",
+        USERNAME: "USER",
     }
 )
 

@@ -83,8 +83,13 @@ def parse_records(data: Any, default_lang: str = "en", source: str = "<data>") -
 
 
 def load_dataset(path: str | Path, default_lang: str = "en") -> list[Record]:
-    """Read a presidio-research format JSON file."""
+    """Read a presidio-research format JSON file, or hand-annotated text (a `.txt` file or a
+    directory of them: `detectors.evaluation.annotated`)."""
     path = Path(path)
+    if path.is_dir() or path.suffix == ".txt":
+        from detectors.evaluation import annotated  # it imports this module
+
+        return annotated.to_records(annotated.load_samples(path))
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

@@ -8,7 +8,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from detectors.evaluation.scoring import Confusion, Metrics, Scores, per_entity, ratio
+from detectors.evaluation.scoring import Confusion, Metrics, Scores, Texts, per_entity, ratio
 
 IGNORED_NOTE = "Tokens of not-covered gold classes are ignored in the covered metrics (neither TP nor FP)."
 
@@ -23,9 +23,14 @@ def to_json(scores: Scores, dataset: str = "", stages: list[str] | None = None) 
         "covered_classes": sorted(scores.covered),
         "overall": _summary(c),
         "entities": {name: m.to_json() for name, m in per_entity(c).items()},
+        "texts": scores.texts.to_json(),
         "languages": {
-            lang: {"records": scores.records_by_lang[lang], **_summary(conf)}
+            lang: _slice(scores.records_by_lang[lang], conf, scores.texts_by_lang[lang])
             for lang, conf in sorted(scores.by_lang.items())
+        },
+        "kinds": {
+            kind: _slice(group.texts.records, group.confusion, group.texts)
+            for kind, group in sorted(scores.by_kind.items())
         },
         "entity_level": {
             name: {
@@ -46,6 +51,10 @@ def to_json(scores: Scores, dataset: str = "", stages: list[str] | None = None) 
             "tokens_predicted_anyway": dict(sorted(c.ignored_predicted.items())),
         },
     }
+
+
+def _slice(records: int, conf: Confusion, texts: Texts) -> dict[str, Any]:
+    return {"records": records, **_summary(conf), "texts": texts.to_json()}
 
 
 def _summary(conf: Confusion) -> dict[str, Any]:
@@ -87,12 +96,20 @@ def tables(scores: Scores, dataset: str = "") -> Group:
     ents.caption_justify = "left"
 
     langs = _metric_table("per language (type-aware micro; FPR = gold-O tokens flagged)", "lang")
+    langs.add_column("texts leaking", justify="right")
     for lang, conf in sorted(scores.by_lang.items()):
         micro = conf.micro()
         langs.add_row(
             *_row(f"{lang} ({scores.records_by_lang[lang]})", micro)[:5],
             Text(f"{conf.false_positive_rate():.4%}"),
+            Text(_pct(scores.texts_by_lang[lang].leak_rate)),
         )
+    langs.caption = (
+        f"texts leaking: texts with personal data of which at least one token is left unmasked;"
+        f" all: {scores.texts.leaked}/{scores.texts.with_pii} = {scores.texts.leak_rate:.3f}."
+        f" Texts without personal data masked anyway: {scores.texts.over_masked}/{scores.texts.without_pii}"
+    )
+    langs.caption_justify = "left"
 
     spans = scores.spans
     level = Table(title="entity level (spans)", title_justify="left")
@@ -113,7 +130,19 @@ def tables(scores: Scores, dataset: str = "") -> Group:
     )
     level.caption_justify = "left"
 
-    parts: list[Any] = [ents, langs, level]
+    parts: list[Any] = [ents, langs]
+    if scores.by_kind:
+        kinds = Table(title="per kind of text (PII vs not, any class)", title_justify="left")
+        for col in ("kind", "records", "precision", "recall", "FPR", "texts leaking", "negatives masked"):
+            kinds.add_column(col, justify="left" if col == "kind" else "right")
+        for kind, group in sorted(scores.by_kind.items()):
+            pii, texts = group.confusion.pii(), group.texts
+            kinds.add_row(
+                kind, str(texts.records), _pct(pii.precision), _pct(pii.recall), f"{pii.fpr:.4%}",
+                f"{texts.leaked}/{texts.with_pii}", f"{texts.over_masked}/{texts.without_pii}",
+            )  # fmt: skip
+        parts.append(kinds)
+    parts.append(level)
     if c.ignored:
         ignored = Table(title="not covered by the evaluated stages", title_justify="left")
         ignored.add_column("gold class")

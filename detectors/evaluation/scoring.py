@@ -214,8 +214,58 @@ class SpanCounts:
 
 
 @dataclass(slots=True)
+class Texts:
+    """Per text: how many hold personal data and how many of those leak at least one PII token
+    (a covered gold token no predicted span covers), and how many texts without personal data
+    get something masked anyway."""
+
+    records: int = 0
+    with_pii: int = 0
+    leaked: int = 0
+    without_pii: int = 0
+    over_masked: int = 0
+
+    def add(self, gold: Sequence[str], pred: Sequence[str], covered: frozenset[str]) -> None:
+        self.records += 1
+        pii = [p for g, p in zip(gold, pred, strict=True) if g != OUTSIDE and g in covered]
+        if pii:
+            self.with_pii += 1
+            self.leaked += OUTSIDE in pii
+        elif not any(g != OUTSIDE for g in gold):
+            self.without_pii += 1
+            self.over_masked += any(p != OUTSIDE for p in pred)
+
+    @property
+    def leak_rate(self) -> float:
+        return ratio(self.leaked, self.with_pii)
+
+    @property
+    def over_mask_rate(self) -> float:
+        return ratio(self.over_masked, self.without_pii)
+
+    def to_json(self) -> dict[str, float | int]:
+        return {
+            "records": self.records,
+            "with_pii": self.with_pii,
+            "leaked": self.leaked,
+            "leak_rate": round(self.leak_rate, 4),
+            "without_pii": self.without_pii,
+            "over_masked": self.over_masked,
+            "over_mask_rate": round(self.over_mask_rate, 4),
+        }
+
+
+@dataclass(slots=True)
+class Group:
+    """The token confusion and the per-text counts of one slice (a language, a kind of text)."""
+
+    confusion: Confusion = field(default_factory=Confusion)
+    texts: Texts = field(default_factory=Texts)
+
+
+@dataclass(slots=True)
 class Scores:
-    """Everything an evaluation run measured, overall and per language."""
+    """Everything an evaluation run measured, overall, per language and per kind of text."""
 
     covered: frozenset[str]
     confusion: Confusion = field(default_factory=Confusion)
@@ -223,6 +273,10 @@ class Scores:
     spans: SpanCounts = field(default_factory=SpanCounts)
     records: int = 0
     records_by_lang: Counter[str] = field(default_factory=Counter)
+    texts: Texts = field(default_factory=Texts)
+    texts_by_lang: dict[str, Texts] = field(default_factory=dict)
+    #: Slices by the records' `metadata["kind"]` (chat, email, transcript...), when they have one.
+    by_kind: dict[str, Group] = field(default_factory=dict)
 
     def add(self, record: Record, pred: Sequence[Span]) -> None:
         toks = tokens(record.text)
@@ -235,6 +289,14 @@ class Scores:
         self.spans.add(record.spans, pred, self.covered)
         self.records += 1
         self.records_by_lang[record.lang] += 1
+        slices = [self.texts, self.texts_by_lang.setdefault(record.lang, Texts())]
+        kind = record.metadata.get("kind")
+        if isinstance(kind, str):
+            group = self.by_kind.setdefault(kind, Group())
+            group.confusion.update(one)
+            slices.append(group.texts)
+        for texts in slices:
+            texts.add(gold, predicted, self.covered)
 
 
 def score(records: Iterable[Record], predictions: Iterable[Sequence[Span]], covered: Iterable[str]) -> Scores:

@@ -32,7 +32,13 @@ def _progress(total: int, quiet: bool) -> tuple[AbstractContextManager[object], 
 
 
 def evaluate(
-    dataset: Annotated[Path, typer.Argument(help="Presidio-research format JSON (list of records).")],
+    dataset: Annotated[
+        Path,
+        typer.Argument(
+            help="Presidio-research format JSON (list of records), or hand-annotated text: a .txt file"
+            " or a directory of them (data/eval/reallife/GUIDE.md)."
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report instead of tables.")] = False,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report to FILE.")] = None,
     policy: Annotated[
@@ -53,7 +59,9 @@ def evaluate(
     covering it. Gold classes the pipeline cannot produce (DATE_TIME, TITLE, ...; PERSON and
     LOCATION without NER) are reported as not covered and left out of the metrics.
     Entity level: a gold span is found when a predicted span of its class overlaps it, and
-    masked when one of any class does.
+    masked when one of any class does. Per text: the share of texts with personal data that
+    leak at least one of its tokens, and of texts without any that get something masked;
+    per kind of text when the records say (`metadata.kind`: chat, email, transcript...).
     """
     pol = policy_or_default(policy)
     try:

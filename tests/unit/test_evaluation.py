@@ -299,3 +299,41 @@ def test_eval_command_bad_file(tmp_path: Path):
     path.write_text("{not json", encoding="utf-8")
     result = CliRunner().invoke(app, ["eval", str(path), "--no-ner"])
     assert result.exit_code == 2
+
+
+def _annotated(tmp_path: Path) -> Path:
+    (tmp_path / "en.txt").write_text(
+        "=== en-chat-001 chat\nmail [[jo@example.com|EMAIL_ADDRESS]] or call [[0151 224 5901|PHONE_NUMBER]]\n"
+        "=== en-chat-002 chat\nmy card [[4111 1111 1111 1111|CREDIT_CARD]]\n"
+        "=== en-sms-001 sms negative\norder 123 shipped\n"
+        "=== en-sms-002 sms negative\nwrite to jo@example.com\n",
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+def test_annotated_text_loads_with_kinds_and_scores_texts_that_leak(tmp_path: Path) -> None:
+    records = load_dataset(_annotated(tmp_path))
+    assert [r.metadata["kind"] for r in records] == ["chat", "chat", "sms", "sms"]
+    assert records[0].text == "mail jo@example.com or call 0151 224 5901"
+    # Predicted: the email only (the phone leaks); nothing in the card text; the email in a negative.
+    pred = [
+        [Span(5, 19, entities.EMAIL_ADDRESS, 0.9, "t")],
+        [],
+        [],
+        [Span(9, 23, entities.EMAIL_ADDRESS, 0.9, "t")],
+    ]
+    covered = {entities.EMAIL_ADDRESS, entities.PHONE_NUMBER, entities.CREDIT_CARD}
+    scores = score(records, pred, covered)
+    assert (scores.texts.with_pii, scores.texts.leaked) == (2, 2)
+    assert (scores.texts.without_pii, scores.texts.over_masked) == (2, 1)
+    report = to_json(scores)
+    assert report["kinds"]["chat"]["texts"]["leak_rate"] == 1.0
+    assert report["kinds"]["sms"]["texts"]["over_mask_rate"] == 0.5
+    assert report["languages"]["en"]["texts"]["leaked"] == 2
+
+
+def test_a_text_whose_personal_data_is_all_masked_does_not_leak(tmp_path: Path) -> None:
+    records = load_dataset(_annotated(tmp_path))[1:2]
+    scores = score(records, [[Span(8, 27, entities.CREDIT_CARD, 0.9, "t")]], {entities.CREDIT_CARD})
+    assert (scores.texts.with_pii, scores.texts.leaked) == (1, 0)
