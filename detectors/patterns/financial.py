@@ -11,7 +11,7 @@ from stdnum import iban
 
 from detectors import entities
 from detectors.patterns._context import near, negative, words_regex
-from detectors.patterns._recognizer import NEGATIVE_PENALTY, DigitRunRecognizer, Hit, RegexRecognizer, Scoring
+from detectors.patterns._recognizer import NEGATIVE_PENALTY, DigitRunRecognizer, Hit, Scoring
 from detectors.validators import is_card
 
 # How card numbers are written: compact, or groups led by four digits (4-4-4-4, Amex 4-6-5,
@@ -89,15 +89,3 @@ def _checksum_lengths(compact: str, shortest: int) -> list[int]:
 
 
 IBAN = IbanRecognizer()
-
-ACCOUNT = RegexRecognizer(
-    entity=entities.ACCOUNT_ID,
-    pattern=regex.compile(
-        r"\b(?:acct|account|cuenta|compte|konto|kontonummer|conta|customer|cliente|client|kunden)"
-        r"(?:[ \t]*(?:no\.?|number|id|n[º°o]\.?|nr\.?|número|numéro|nummer|#))?"
-        r"[ \t]*(?:is[ \t]+|es[ \t]+|:|#)?[ \t]*"
-        r"(?P<v>(?=[A-Za-z-]{0,20}\d)[A-Za-z0-9][A-Za-z0-9-]{5,24})(?!\w)",
-        regex.IGNORECASE,
-    ),
-    scoring=Scoring(score=0.45, penalize_negative=False),
-)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from detectors.patterns import contact, dates, financial, national_ids
+from detectors.patterns import contact, dates, financial, identifiers, national_ids
 from detectors.patterns._recognizer import Recognizer
 from detectors.span import Document, Span
 
@@ -16,7 +16,7 @@ BUILTIN_RECOGNIZERS: tuple[Recognizer, ...] = (
     contact.PHONE,
     financial.CARD,
     financial.IBAN,
-    financial.ACCOUNT,
+    identifiers.ACCOUNT,
     dates.DOB,
     national_ids.US_SSN,
     national_ids.ES_DNI,
@@ -29,6 +29,9 @@ BUILTIN_RECOGNIZERS: tuple[Recognizer, ...] = (
     national_ids.UK_NINO,
     national_ids.UK_NHS,
     national_ids.PASSPORT,
+    identifiers.PASSPORT,
+    identifiers.USERNAME,
+    identifiers.SNAKE_USERNAME,
 )
 
 

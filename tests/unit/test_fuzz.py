@@ -19,7 +19,10 @@ TOPICS = {"cdc": "crm.cdc.contacts", "message": "support.messages"}
 MASKER = masker()
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=400, deadline=None, derandomize=True, database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)  # fmt: skip
 @given(batch=st.lists(cases(), min_size=1, max_size=8))
 def test_fuzzed_records_never_stop_the_masker_or_leak_a_canary(
     batch: list[Case], caplog: pytest.LogCaptureFixture

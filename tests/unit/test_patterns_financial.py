@@ -139,31 +139,6 @@ def test_iban_after_a_negative_word_is_lowered_unless_a_bank_word_is_near() -> N
 # ---------------------------------------------------------------- account IDs
 
 
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [
-        ("account number 12345678", "12345678"),
-        ("Acct# 98765432", "98765432"),
-        ("Konto: AB-123456", "AB-123456"),
-        ("Kontonummer 0012345678", "0012345678"),
-        ("customer id is CUS-2024-77", "CUS-2024-77"),
-        ("número de cuenta: 55501234", "55501234"),
-        ("numéro de compte 4455667788", "4455667788"),
-        ("conta nº 123456-7", "123456-7"),
-    ],
-)
-def test_account_id_after_an_account_word(text: str, value: str) -> None:
-    hits = find(financial.ACCOUNT, text)
-    assert [h[0] for h in hits] == [value]
-    assert hits[0][1:3] == (text.index(value), text.index(value) + len(value))
-    assert hits[0][3] <= 0.5  # shape only: low confidence
-
-
-@pytest.mark.parametrize("text", ["account 123", "customer id ABCDEFG", "12345678", "my account is fine"])
-def test_not_an_account_id(text: str) -> None:
-    assert find(financial.ACCOUNT, text) == []
-
-
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=4, max_size=38))
 def test_iban_checksum_prefilter_agrees_with_stdnum(compact: str) -> None:
