@@ -21,9 +21,18 @@ NEGATIVE = (
     "paquete", "envío",
     "commande", "facture", "référence", "réf", "produit", "suivi", "colis",
     "encomenda", "fatura", "produto", "versão", "rastreio", "artigo", "chamado",
+    # one-time codes, receipts, vouchers, case files, serial numbers, bookings
+    "code", "código", "codigo", "otp", "pin", "po", "receipt", "recibo", "reçu", "recu", "barcode",
+    "voucher", "coupon", "cupón", "cupom", "firmware", "container", "sn", "série", "serie", "az",
+    "protocolo", "protocole", "guía", "guia", "localizador", "billete", "bilhete", "solicitud",
+    "solicitação", "entidade", "referência", "boleto", "verification", "verificación", "vérification",
+    "verificação", "verificacao",
 )  # fmt: skip
 #: German compound stems, matched as word prefixes (`Bestellnummer`, `Sendungsnummer`).
-NEGATIVE_STEMS = ("bestell", "rechnung", "artikel", "produkt", "auftrag", "sendung", "paket")
+NEGATIVE_STEMS = (
+    "bestell", "rechnung", "artikel", "produkt", "auftrag", "sendung", "paket", "serien", "zoll", "aktions",
+    "aktenzeichen", "gutschein", "bestätigungs", "bestaetigungs",
+)  # fmt: skip
 
 
 def words_regex(words: Iterable[str]) -> regex.Pattern[str]:

@@ -171,6 +171,10 @@ class DigitRunRecognizer:
     formatted: regex.Pattern[str] | None = None
     langs: frozenset[str] | None = None
     accept: Callable[[str], bool] | None = None
+    #: Only sub-runs that start the run: the value is not the middle of a longer number.
+    from_run_start: bool = False
+    #: A run right after text this pattern matches at its end is not scanned (`DE47 3005 …`: an IBAN).
+    not_after: regex.Pattern[str] | None = None
 
     def __post_init__(self) -> None:
         if self.lengths and min(self.lengths) < MIN_RUN_DIGITS:
@@ -185,6 +189,8 @@ class DigitRunRecognizer:
         for base, run, counts in _digit_runs(text):
             if counts[-1] < shortest:
                 continue  # fewer digits than the shortest identifier: no sub-run can match
+            if self.not_after is not None and self.not_after.search(text, max(0, base - 8), base):
+                continue
             valid = checked.get(run)
             if valid is None:
                 if len(checked) >= MAX_DISTINCT_RUNS:
@@ -205,7 +211,7 @@ class DigitRunRecognizer:
         n = len(ends)
         found = []
         for width in range(n, 0, -1):
-            for first in range(0, n - width + 1):
+            for first in range(0, 1 if self.from_run_start else n - width + 1):
                 if counts[first + width] - counts[first] not in self.lengths:
                     continue
                 start, end = starts[first], ends[first + width - 1]

@@ -28,7 +28,12 @@ _MONTH_NAMES: Mapping[int, tuple[str, ...]] = {
     11: ("november", "nov", "noviembre", "novembre", "novembro"),
     12: ("december", "dec", "diciembre", "dic", "décembre", "decembre", "déc", "dezember", "dez", "dezembro"),
 }  # fmt: skip
-MONTHS: Mapping[str, int] = {name: number for number, names in _MONTH_NAMES.items() for name in names}
+#: Months in Roman numerals (`12-IV-1985`, `3.XI.1979`), read only between a day and a year.
+_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
+MONTHS: Mapping[str, int] = {
+    **{name: number for number, names in _MONTH_NAMES.items() for name in names},
+    **{roman: number for number, roman in enumerate(_ROMAN, 1)},
+}
 
 
 def _trie(words: Iterable[str]) -> str:
@@ -61,8 +66,8 @@ _DATE = regex.compile(
     r"\b(?<![./-])(?:"  # `\b`: every branch starts with a word character; faster than a lookbehind
     r"(?P<a_d>\d{1,2})[./-](?P<a_m>\d{1,2})[./-](?P<a_y>\d{4}|\d{2})"
     r"|(?P<b_y>\d{4})[-/.](?P<b_m>\d{1,2})[-/.](?P<b_d>\d{1,2})"
-    rf"|(?P<c_d>\d{{1,2}})(?:\.|º|er|st|nd|rd|th)?[ \t]+(?:de[ \t]+)?"
-    rf"(?P<c_m>{_MONTH})\.?,?[ \t]+(?:de[ \t]+)?(?P<c_y>\d{{4}})"
+    rf"|(?P<c_d>\d{{1,2}})(?:\.|º|er|st|nd|rd|th)?(?:[ \t]+(?:(?:de|of|del|do|da)[ \t]+)?|[-/.])"
+    rf"(?P<c_m>{_MONTH})\.?,?(?:[ \t]+(?:(?:de|del|do)[ \t]+)?|[-/.])(?P<c_y>\d{{4}})"
     rf"|(?P<d_m>{_MONTH})\.?[ \t]+(?P<d_d>\d{{1,2}})(?:st|nd|rd|th)?,?[ \t]+(?P<d_y>\d{{4}})"
     r")(?![\w]|[./-]\d)",
     regex.IGNORECASE,
@@ -77,7 +82,10 @@ _BIRTH_WORDS_WHOLE = (
 )  # fmt: skip
 #: Matched as word prefixes (`birthdate`, `Geburtsort`, `f. nac.`); the words above only whole,
 #: so that `né` does not match `nécessaire`, nor `born` the town of `Borna`.
-_BIRTH_STEMS = ("birth", "d.o.b", "f. nac", "fecha de nac", "geb.", "geburt", "data de nasc")
+_BIRTH_STEMS = (
+    "birth", "d.o.b", "f. nac", "fecha de nac", "fecha_nac", "f.nac", "nac.", "geb.", "gebdat", "geburt",
+    "data de nasc", "data_nasc", "nasc", "date_naiss", "date de naiss", "naiss.", "née", "geb.-",
+)  # fmt: skip
 _BIRTH_WORDS = whole_words_regex(_BIRTH_WORDS_WHOLE, _BIRTH_STEMS)
 
 # Every birth word and stem as a bare prefix: matches wherever `_BIRTH_WORDS` matches in any
@@ -139,10 +147,13 @@ class BirthDateRecognizer:
         if _BIRTH_ANYWHERE.search(text) is None:
             return  # every date needs a birth word before it: none in the text, no date to scan for
         today = dt.date.today()
+        previous = 0  # a birth word counts for the first date after it (`Geb.-Datum: …, Reisedatum: …`)
         for match in _DATE.finditer(text):
             start = match.start()
-            if not _BIRTH_WORDS.search(text, max(0, start - self.window), start):
+            if not _BIRTH_WORDS.search(text, max(previous, start - self.window), start):
+                previous = match.end()
                 continue
+            previous = match.end()
             if _parse(match, today):
                 yield start, match.end(), self.score
 

@@ -23,6 +23,10 @@ CARD = DigitRunRecognizer(
     lengths=frozenset(range(12, 20)),
     validator=is_card,
     accept=lambda value: bool(_CARD_LAYOUT.fullmatch(value)),
+    # a card starts its digit run (a year or CVC may follow it), and is not the body of an
+    # IBAN whose check failed (`DE47 3005 0110 1009 8834 …`) nor the middle of a longer key
+    from_run_start=True,
+    not_after=regex.compile(r"\b[A-Z]{2}\d{2}[ ]?\Z"),
     scoring=Scoring(
         valid_score=0.95,
         negative_penalty=0.5,  # Luhn passes one number in ten: `Tracking 5970…` without `card` is dropped

@@ -120,8 +120,8 @@ class AnchoredRecognizer:
                 and _SPEAKER.search(text, max(0, context - 40), context) is not None
                 and _SPEAKER_COLON.match(text, match.end("c")) is not None
             )
-            if speaker and not self.shaped.fullmatch(value):
-                continue
+            if speaker and (not self.shaped.fullmatch(value) or text[match.end("c") : start].strip(" \t:")):
+                continue  # after a speaker label: a distinctive value, and nothing between
             if _GAP_NEGATIVE.search(text, match.end("c"), start):
                 continue  # `cliente, meu pedido #BR-7730912`: the value is the order's
             if self.inner.validator is not None and not self.inner.validator(value):

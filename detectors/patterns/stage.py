@@ -12,6 +12,7 @@ from detectors.span import Document, Span
 BUILTIN_RECOGNIZERS: tuple[Recognizer, ...] = (
     contact.EMAIL,
     contact.IPV4,
+    contact.IPV4_LOCAL,
     contact.IPV6,
     contact.PHONE,
     financial.CARD,

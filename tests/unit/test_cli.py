@@ -25,7 +25,7 @@ from streams.cli import app
 CANARY = "canary.9b1f@example.com"
 SPAN_KEYS = ["start", "end", "entity_type", "score", "stage"]
 #: An email without a context word scores the recognizer's base score, rounded to 4 places.
-EMAIL_SCORE = round(contact.EMAIL.scoring.score, 4)
+EMAIL_SCORE = round(contact.EMAIL.score, 4)
 
 
 def _jsonl(*records: dict[str, Any]) -> bytes:

@@ -60,10 +60,8 @@ def test_email_not_lowered_by_negative_words() -> None:
 # ---------------------------------------------------------------- IP addresses
 
 IPS = [
-    (contact.IPV4, "192.168.1.1"),
     (contact.IPV4, "8.8.8.8"),
     (contact.IPV4, "255.255.255.255"),
-    (contact.IPV4, "10.0.0.1"),
     (contact.IPV6, "2001:db8::1"),
     (contact.IPV6, "fe80::1ff:fe23:4567:890a"),
     (contact.IPV6, "2001:0db8:85a3:0000:0000:8a2e:0370:7334"),
@@ -215,3 +213,70 @@ def test_phone_is_checked_against_the_document_language_first() -> None:
     english = find(contact.PHONE, "x 06 12 34 56 78", "en")
     assert french >= contact.PHONE.valid_score
     assert all(h[3] <= french for h in english)
+
+
+@pytest.mark.parametrize("ip", ["192.168.178.1", "10.4.0.12", "127.0.0.1", "172.20.1.5", "169.254.10.1"])
+def test_private_network_addresses_are_strict_mode_only(ip: str) -> None:
+    assert find(contact.IPV4, f"router at {ip}") == []
+    ((_, _, _, score),) = find(contact.IPV4_LOCAL, f"router at {ip}")
+    assert score < DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("k.weber(at)firma.de", "k.weber(at)firma.de"),
+        ("mail: ana[at]provedor.com.br", "ana[at]provedor.com.br"),
+        ("jd.ospina (arroba) gmail.com", "jd.ospina (arroba) gmail.com"),
+        ("thomas(arobase)menuiserie-vandamme.be", "thomas(arobase)menuiserie-vandamme.be"),
+        ("my email is thabo.ns at icloud dot com", "thabo.ns at icloud dot com"),
+        ("ayesha dot rahman dot 90 at gmail dot com", "ayesha dot rahman dot 90 at gmail dot com"),
+        ("email: jane at gmail.com", "jane at gmail.com"),
+        ("k.weber (at) firma (punkt) de", "k.weber (at) firma (punkt) de"),
+    ],
+)
+def test_obfuscated_emails(text: str, value: str) -> None:
+    found, _, _, score = only(contact.EMAIL, text)
+    assert found == value and score >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "text", ["I bought it at amazon.com yesterday", "see you at home dot now", "meet at 10 dot com"]
+)
+def test_prose_with_at_is_no_email(text: str) -> None:
+    assert find(contact.EMAIL, text) == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["support@acme.com", "noreply@shop.es", "atencion@tiendalume.es", "service-client@maboutique.fr",
+     "kundenservice@bank.de", "sinistros@seguradora.pt", "info@x.org"],
+)  # fmt: skip
+def test_role_mailboxes_are_strict_mode_only(address: str) -> None:
+    _, _, _, score = only(contact.EMAIL, f"write to {address}")
+    assert score < DEFAULT_THRESHOLD
+    _, _, _, personal = only(contact.EMAIL, "write to jo.souza@acme.com")
+    assert personal >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "kept"),
+    [
+        ("en", "call us on 0800 079 0440", False),  # toll-free, and the business's own line
+        ("es", "Puedes llamarnos al 600 360 7700", False),
+        ("pt", "Info: 808 500 700", False),  # shared cost, no phone word
+        ("de", "Kundenservice 0800 777 1234", False),
+        ("de", "Rückruf erbeten unter 0157 / 38 02 144", True),  # slash with spaces
+        ("es", "me localizan en el +44 7700 900 418", True),  # possible only, international, a phone word
+        ("es", "celular: +52 1 33 2904 1186", True),  # not even possible, but phone-shaped after a phone word
+        ("es", "de que la llamen al 3004417825", True),
+        ("fr", "Votre code de vérification est 482 913", False),
+        ("en", "Order number: 40029-7731", False),
+        ("es", "Total: $5.676.500", False),
+        ("en", "sticker SN 4539 1200 8871 0043", False),  # the tail of a longer run of digit groups
+        ("fr", "facture de régularisation n° 2024/118 552", False),
+    ],
+)
+def test_phone_numbers_of_people_not_of_businesses(lang: str, text: str, kept: bool) -> None:
+    hits = [h for h in find(contact.PHONE, text, lang) if h[3] >= DEFAULT_THRESHOLD]
+    assert bool(hits) is kept, hits

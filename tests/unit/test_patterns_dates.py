@@ -31,6 +31,18 @@ DOBS = [
     ("pt", "data de nascimento", "12 de maio de 1990"),
     ("pt", "nascido em", "12/05/1990"),
     ("pt", "nascida em", "7 de setembro de 1962"),
+    # field labels and abbreviations of forms and notes
+    ("es", "Fecha nac.:", "17.06.1993"),
+    ("es", "fecha_nacimiento:", "1979-04-30"),
+    ("es", "Nac.:", "02/07/1990"),
+    ("de", "GebDat", "1968-11-30"),
+    ("pt", "data_nascimento:", "1979-03-27"),
+    ("pt", "Data Nasc.:", "7/9/01"),
+    ("pt", "nasc.", "09/10/1979"),
+    # a month as an abbreviation between hyphens, in Roman numerals, or after `of`
+    ("pt", "Data de nascimento:", "02-Out-1975"),
+    ("es", "nacido el", "12-IV-1985"),
+    ("en", "born on the", "3rd of May 1970"),
 ]
 
 
@@ -101,3 +113,8 @@ def test_every_month_name_of_every_language_parses() -> None:
 def test_several_birth_dates_in_one_text() -> None:
     text = "Mother born 1960-01-02, father born 02.03.1958, kid born 4 June 2010."
     assert [h[0] for h in find(dates.DOB, text)] == ["1960-01-02", "02.03.1958", "4 June 2010"]
+
+
+def test_a_birth_word_counts_for_the_first_date_after_it_only() -> None:
+    text = "Geb.-Datum: 05.03.1962\nReisedatum: 02.08.2025 – 16.08.2025"
+    assert [h[0] for h in find(dates.DOB, text, "de")] == ["05.03.1962"]
