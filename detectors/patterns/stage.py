@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from detectors.patterns import contact, dates, financial, identifiers, national_ids
+from detectors.patterns import contact, dates, financial, identifiers, national_ids, postcodes
 from detectors.patterns._recognizer import Recognizer
 from detectors.span import Document, Span
 
@@ -33,6 +33,8 @@ BUILTIN_RECOGNIZERS: tuple[Recognizer, ...] = (
     identifiers.PASSPORT,
     identifiers.USERNAME,
     identifiers.SNAKE_USERNAME,
+    postcodes.POSTCODE,
+    postcodes.DISTINCTIVE_POSTCODE,
 )
 
 

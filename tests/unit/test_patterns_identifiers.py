@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from _ids import find
 
-from detectors.patterns import identifiers
+from detectors.patterns import identifiers, postcodes
 
 
 @pytest.mark.parametrize(
@@ -117,3 +117,35 @@ def test_usernames_and_handles(text: str, value: str) -> None:
 )
 def test_not_usernames(text: str) -> None:
     assert find(identifiers.USERNAME, text) + find(identifiers.SNAKE_USERNAME, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("PLZ: 04275", "04275"),
+        ("Identifikation ok (PLZ 53113)", "53113"),
+        ("Code postal : 69003", "69003"),
+        ("Código postal: 46004", "46004"),
+        ("CP: C1428AAQ", "C1428AAQ"),
+        ('"cod_postal": "6500000"', "6500000"),
+        ("CEP: 50050-000", "50050-000"),
+        ("Código postal: 4200-319", "4200-319"),
+        ("Postal code: V6B 3K9", "V6B 3K9"),
+        ("zip: 22767", "22767"),
+        ("PLZ/Ort: 3011 Bern", "3011"),
+    ],
+)
+def test_postcodes_after_a_postcode_word(text: str, value: str) -> None:
+    ((found, _, _, score),) = find(postcodes.POSTCODE, text)
+    assert found == value and score >= 0.5
+
+
+@pytest.mark.parametrize("value", ["M14 5RT", "EH7 5JY", "SW1A 1AA", "A65 F4E2", "D6W 1234", "H2H 1V4"])
+def test_distinctive_postcodes_on_their_own(value: str) -> None:
+    ((found, _, _, score),) = find(postcodes.DISTINCTIVE_POSTCODE, f"it's {value} thanks")
+    assert found == value and score >= 0.5
+
+
+@pytest.mark.parametrize("text", ["order 40029", "room 3B", "version 2.4.118", "SKU HK2-RSG-17", "12345 euros"])
+def test_no_postcode_without_a_postcode_word_or_shape(text: str) -> None:
+    assert find(postcodes.POSTCODE, text) + find(postcodes.DISTINCTIVE_POSTCODE, text) == []
