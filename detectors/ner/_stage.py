@@ -1,4 +1,8 @@
-"""The NER stage: a flair `SequenceTagger` over the shared tokenizer, batched, offsets exact."""
+"""The NER stage: a tagger over the shared tokenizer, batched, offsets exact.
+
+The builtin model (and any model saved in its format) runs in numpy (`_numpy`): no torch, no
+flair. Other flair models (a `.pt` file, a hub name) need the `ner-train` extra's flair.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from detectors import entities
-from detectors.ner._model import CONFIG_FILE, WEIGHTS_FILE, NerModelError, load
+from detectors.ner._model import CONFIG_FILE, WEIGHTS_FILE, NerModelError, load, read_config
 from detectors.ner._tokens import tokenize
 from detectors.span import Document, Span
 
 if TYPE_CHECKING:
     from flair.models import SequenceTagger
+
+    from detectors.ner._numpy import NumpyTagger
+
+    Tagger = SequenceTagger | NumpyTagger
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +95,7 @@ class NerStage:
     def __init__(self, source: str | Path = BUILTIN, batch_size: int = 64) -> None:
         self.source = str(source)
         self.batch_size = batch_size
-        self._tagger: SequenceTagger | None = None
+        self._tagger: Tagger | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -99,7 +107,7 @@ class NerStage:
 
     # --- loading ------------------------------------------------------------
 
-    def load(self) -> SequenceTagger:
+    def load(self) -> Tagger:
         """Load the model now (it is otherwise loaded on the first `detect`)."""
         if self._tagger is None:
             with self._lock:
@@ -115,7 +123,11 @@ class NerStage:
 
     def clear_cache(self) -> None:
         """Forget what the model keeps of the words it has seen (benchmarks time a cold worker)."""
-        if self._tagger is not None:
+        from detectors.ner._numpy import NumpyTagger
+
+        if isinstance(self._tagger, NumpyTagger):
+            self._tagger.clear_cache()
+        elif self._tagger is not None:
             from detectors.ner import _fast
 
             _fast.clear_cache(self._tagger)
@@ -153,10 +165,12 @@ class NerStage:
                     results[i].append(Span(start, end, entity, confidence, self.name))
         return results
 
-    def _predict(
-        self, tagger: SequenceTagger, words: list[list[str]]
-    ) -> list[list[tuple[list[int], float, str]]]:
+    def _predict(self, tagger: Tagger, words: list[list[str]]) -> list[list[tuple[list[int], float, str]]]:
         """(token indices, score, label) per span, for each word list."""
+        from detectors.ner._numpy import NumpyTagger
+
+        if isinstance(tagger, NumpyTagger):
+            return tagger.predict(words, self.batch_size)
         from detectors.ner import _fast
 
         if _fast.supports(tagger):
@@ -190,8 +204,9 @@ def is_path(source: str) -> bool:
     )
 
 
-def _load_source(source: str) -> SequenceTagger:
-    """Check the source first (cheap, clear errors), then import flair and load."""
+def _load_source(source: str) -> Tagger:
+    """Check the source first (cheap, clear errors), then load: in numpy when the model's format
+    allows, else with flair."""
     if source == BUILTIN:
         path: Path | None = BUILTIN_DIR
     elif source.startswith("hub:") or not is_path(source):
@@ -206,6 +221,10 @@ def _load_source(source: str) -> SequenceTagger:
             raise NerModelError(f"NER model path {path} does not exist")
     if path is not None and path.is_dir() and not (path / CONFIG_FILE).is_file():
         raise NerModelError(f"no NER model at {path} (expected {CONFIG_FILE} and {WEIGHTS_FILE})")
+    if path is not None and path.is_dir() and numpy_format(path):
+        from detectors.ner import _numpy
+
+        return _numpy.load(path)
     try:
         import flair  # noqa: F401
     except ModuleNotFoundError:
@@ -213,6 +232,13 @@ def _load_source(source: str) -> SequenceTagger:
     if path is None:
         return _load_hub(source.removeprefix("hub:"))
     return load(path) if path.is_dir() else _load_flair_file(path)
+
+
+def numpy_format(directory: Path) -> bool:
+    """Whether the model saved in `directory` runs in numpy (no torch, no flair)."""
+    from detectors.ner._numpy import supports
+
+    return supports(read_config(directory))
 
 
 def _load_flair_file(path: Path) -> SequenceTagger:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from detectors import DetectorsError, Pipeline, Policy, PolicyError, Stage, default_pipeline, load_policy
+from detectors import DetectorsError, Pipeline, Policy, PolicyError, load_policy
 
 if TYPE_CHECKING:
     from pydantic_settings import BaseSettings
@@ -45,27 +44,16 @@ def policy_or_default(path: Path | None) -> Policy:
         raise fail(str(exc)) from None
 
 
-def ner_stage(required: bool) -> Stage | None:
-    """The NER stage when its module and model are installed; None otherwise.
+def build_pipeline(policy: Policy, ner: bool | None) -> Pipeline:
+    """`ner`: True requires NER, False disables it, None uses it when installed
+    (`detectors.service.detection_pipeline`, what the worker and the API build too)."""
+    from detectors.service import NerMode, detection_pipeline
 
-    `required` turns a missing NER stage into an error instead of patterns-only detection.
-    """
+    mode: NerMode = "auto" if ner is None else "on" if ner else "off"
     try:
-        module = importlib.import_module("detectors.ner")
-    except ModuleNotFoundError:
-        if required:
-            raise fail("the NER stage is not installed (pip install 'veilstream[ner]')") from None
-        return None
-    try:
-        stage: Stage | None = module.load_default(required=required)
+        pipeline = detection_pipeline(mode, policy)
     except DetectorsError as exc:  # a missing or broken model: say why, no traceback
         raise fail(str(exc)) from None
-    return stage
-
-
-def build_pipeline(policy: Policy, ner: bool | None) -> Pipeline:
-    """`ner`: True requires NER, False disables it, None uses it when installed."""
-    stage = None if ner is False else ner_stage(required=bool(ner))
-    if ner is None and stage is None:
+    if ner is None and not any(stage.name == "ner" for stage in pipeline.stages):
         print("veilstream: NER stage not installed; detecting with patterns only", file=sys.stderr)
-    return default_pipeline(ner=stage, policy=policy)
+    return pipeline

@@ -13,7 +13,8 @@ import pytest
 from detectors import BatchStage, Document, Span, default_pipeline
 from detectors.ner import NerStage, _fast
 from detectors.ner._charemb import BatchedCharEmbeddings
-from detectors.ner._stage import SCORE_CAP
+from detectors.ner._model import load
+from detectors.ner._stage import BUILTIN_DIR, SCORE_CAP
 from detectors.ner._tokens import tokenize
 from detectors.ner.training.corpus import generate
 from detectors.ner.training.score import score
@@ -28,9 +29,30 @@ MIN_LANG_PII_F1 = 0.92
 
 @pytest.fixture(scope="module")
 def stage() -> NerStage:
+    """The builtin model as it runs in production: numpy, no torch."""
     ner = NerStage("builtin")
     ner.load()
     return ner
+
+
+@pytest.fixture(scope="module")
+def flair_stage() -> NerStage:
+    """The same weights in flair (training's side; its fast path is `_fast`)."""
+    return NerStage.from_tagger(load(BUILTIN_DIR))
+
+
+def test_the_builtin_model_runs_in_numpy_and_matches_flair(stage: NerStage, flair_stage: NerStage) -> None:
+    from detectors.ner._numpy import NumpyTagger
+
+    assert isinstance(stage.load(), NumpyTagger)
+    docs = [Document(e.text, e.lang) for e in generate(79, 8)] + [Document(t) for t, _, _ in TRICKY]
+    numpy_spans, flair_spans = stage.detect_many(docs), flair_stage.detect_many(docs)
+    assert _ranges(numpy_spans) == _ranges(flair_spans)
+    assert all(
+        abs(a.score - b.score) < 1e-3
+        for x, y in zip(numpy_spans, flair_spans, strict=True)
+        for a, b in zip(x, y, strict=True)
+    )
 
 
 TRICKY = [
@@ -77,21 +99,22 @@ def _ranges(batch: list[list[Span]]) -> list[list[tuple[int, int, str]]]:
     return [[(s.start, s.end, s.entity) for s in d] for d in batch]
 
 
-def test_fast_path_matches_flair_predict(stage: NerStage, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fast_path_matches_flair_predict(flair_stage: NerStage, monkeypatch: pytest.MonkeyPatch) -> None:
     docs = [Document(e.text, e.lang) for e in generate(78, 6)]
     assert len(docs) >= _fast.SMALL_BATCH  # the fast path's own recurrence; three texts: torch's LSTM
-    fast, few = stage.detect_many(docs), stage.detect_many(docs[:3])
+    fast, few = flair_stage.detect_many(docs), flair_stage.detect_many(docs[:3])
     monkeypatch.setattr(_fast, "supports", lambda tagger: False)
-    slow = stage.detect_many(docs)
+    slow = flair_stage.detect_many(docs)
     assert _ranges(fast) == _ranges(slow)
     assert _ranges(few) == _ranges(slow[:3])
 
 
 def test_word_table_is_kept_filled_when_needed_and_dropped(
-    stage: NerStage, monkeypatch: pytest.MonkeyPatch
+    flair_stage: NerStage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import torch
 
+    stage = flair_stage
     tagger = stage.load()
     docs = [Document(e.text, e.lang) for e in generate(82, 4)]
     assert len(docs) >= _fast.SMALL_BATCH
@@ -114,10 +137,10 @@ def test_word_table_is_kept_filled_when_needed_and_dropped(
     assert _fast._runner(tagger) is not runner
 
 
-def test_word_cache_keeps_vectors_and_spans(stage: NerStage) -> None:
+def test_word_cache_keeps_vectors_and_spans(stage: NerStage, flair_stage: NerStage) -> None:
     import torch
 
-    embeddings = stage.load().embeddings
+    embeddings = flair_stage.load().embeddings
     assert isinstance(embeddings, BatchedCharEmbeddings)
     words = ["Ana", "Souza", "vive", "em", "Lisboa", ",", "Ana"]
     embeddings.clear_cache()
@@ -173,9 +196,10 @@ def _tiny_tagger(seed: int, **features: Any) -> tuple[Any, Any]:
     return config, tagger
 
 
-def _assert_fast_path_matches_flair(ner: NerStage, text: str) -> list[list[Span]]:
-    """Small and large batches through the fast path give the spans of flair's own predict;
-    the fast path's spans, `text`'s first."""
+def _assert_fast_path_matches_flair(directory: Path, text: str) -> list[list[Span]]:
+    """Small and large batches through the fast path and through numpy give the spans of flair's
+    own predict; the fast path's spans, `text`'s first."""
+    ner = NerStage.from_tagger(load(directory))
     docs = [Document(text), Document("the Ana"), Document("")]
     docs += [Document(f"{d.text} Sal and Ana {i}") for i, d in enumerate(docs * 6)]  # a large batch too
     fast = ner.detect_many(docs[:3]) + ner.detect_many(docs[3:])
@@ -185,6 +209,8 @@ def _assert_fast_path_matches_flair(ner: NerStage, text: str) -> list[list[Span]
         slow = ner.detect_many(docs)
     # flair's own predict scores spans differently; the spans themselves must be equal
     assert _ranges(fast) == _ranges(slow)
+    in_numpy = NerStage(str(directory))
+    assert _ranges(in_numpy.detect_many(docs[:3]) + in_numpy.detect_many(docs[3:])) == _ranges(fast)
     return fast
 
 
@@ -201,7 +227,7 @@ def test_lexicon_features_save_load_and_fast_path(tmp_path: Path) -> None:
     with torch.inference_mode():
         vectors = loaded.encode(["Ana", "Ana's", "WHAT'S", "zzz"])
     assert vectors[:, -2:].tolist() == [[0.0, 1.0], [0.0, 1.0], [1.0, 0.0], [0.0, 0.0]]
-    _assert_fast_path_matches_flair(NerStage(str(tmp_path)), "John and ana saw the sea, what's up Jo Smith")
+    _assert_fast_path_matches_flair(tmp_path, "John and ana saw the sea, what's up Jo Smith")
 
 
 def test_long_text_is_windowed_and_offsets_stay_in_range(stage: NerStage) -> None:
@@ -274,8 +300,9 @@ def test_subword_features_save_load_fast_path_and_offline(tmp_path: Path) -> Non
     assert torch.equal(vectors[2, -4:], torch.cat([table[1], torch.tensor([0.0])]))  # unknown
     assert torch.allclose(vectors[3, -4:-1], (table[10] + table[9]) / 2) and vectors[3, -1] == 0.0
     assert vectors[4, -4:].tolist() == [0.0] * 4  # no piece
-    ner = NerStage(str(tmp_path))
-    fast = _assert_fast_path_matches_flair(ner, "John and ana saw the sea, Jo Smith")
+    fast = _assert_fast_path_matches_flair(tmp_path, "John and ana saw the sea, Jo Smith")
+    ner = NerStage.from_tagger(load(tmp_path))
+    ner.detect(Document("John"))
     runner = _fast._runner(ner.load())
     with torch.no_grad():
         ner.load().embeddings.subword_table.mul_(1.0)  # an in-place change of the table: words recomputed

@@ -25,7 +25,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from detectors import Document, Pipeline, Policy, default_pipeline, entities
+from detectors import Document, Pipeline, Policy, entities
+from detectors.service import detection_pipeline
 from vault import policies, principals
 from vault.api.schemas import (
     SUBJECT_PATTERN,
@@ -201,7 +202,7 @@ def create_app(settings: VaultSettings | None = None, *, vault: Vault | None = N
     """Build the app. Without `vault`, one is opened (and closed) by the app's lifespan."""
     settings = settings or VaultSettings()
     scorer = scorer or make_scorer(settings.toxicity, settings.detoxify_checkpoint)
-    pipeline = pipeline or default_pipeline()
+    pipeline = pipeline or detection_pipeline(settings.ner)
     registry = CollectorRegistry()
     requests = Counter("veilstream_api_requests", "API requests", ["route", "status"], registry=registry)
     latency = Histogram("veilstream_api_latency_seconds", "API latency", ["route"], registry=registry,
