@@ -113,3 +113,21 @@ def test_markup_offsets_point_at_the_surface() -> None:
     assert sample.text[person.start : person.end] == "Dave"
     assert sample.text[card.start : card.end] == "four one"
     assert sample.values == ((card.start, card.end, "41"),)
+
+
+TRAIN = Path(__file__).resolve().parents[2] / "data" / "train" / "reallife"
+
+
+def test_training_texts_are_well_formed_valid_and_apart_from_the_evaluation_set() -> None:
+    samples = load_samples(TRAIN)
+    assert {s.lang for s in samples} == set(LANGS) and len(samples) >= 500
+    bad = [
+        (s.id, entity)
+        for s in samples
+        for entity, _, value in _values(s)
+        if entity in CHECKED and not VALIDATORS[CHECKED[entity]](value)
+    ]
+    assert not bad, bad
+    assert all(g.label in LABELS for s in samples for g in s.spans)
+    evaluation = {s.text for split in SPLITS for s in _split(split)}
+    assert not evaluation & {s.text for s in samples}  # no evaluation text is trained on
