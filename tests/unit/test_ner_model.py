@@ -16,8 +16,8 @@ from detectors.ner._charemb import BatchedCharEmbeddings
 from detectors.ner._model import load
 from detectors.ner._stage import BUILTIN_DIR, SCORE_CAP
 from detectors.ner._tokens import tokenize
-from detectors.ner.training.corpus import generate
-from detectors.ner.training.score import score
+from training.ner.corpus import generate
+from training.ner.score import score
 
 pytestmark = pytest.mark.slow
 

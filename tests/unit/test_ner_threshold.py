@@ -1,11 +1,11 @@
-"""detectors.ner.training.threshold: the sweep that picks the NER classes' balanced threshold."""
+"""training.ner.threshold: the sweep that picks the NER classes' balanced threshold."""
 
 from __future__ import annotations
 
 from detectors import Document, Span, default_pipeline
 from detectors.ner._stage import ENTITIES
-from detectors.ner.training.corpus import Example
-from detectors.ner.training.threshold import as_records, sweep
+from training.ner.corpus import Example
+from training.ner.threshold import as_records, sweep
 
 TEXT = "Anna Berg moved to Lisbon last spring."
 

@@ -146,6 +146,8 @@ def test_distinctive_postcodes_on_their_own(value: str) -> None:
     assert found == value and score >= 0.5
 
 
-@pytest.mark.parametrize("text", ["order 40029", "room 3B", "version 2.4.118", "SKU HK2-RSG-17", "12345 euros"])
+@pytest.mark.parametrize(
+    "text", ["order 40029", "room 3B", "version 2.4.118", "SKU HK2-RSG-17", "12345 euros"]
+)
 def test_no_postcode_without_a_postcode_word_or_shape(text: str) -> None:
     assert find(postcodes.POSTCODE, text) + find(postcodes.DISTINCTIVE_POSTCODE, text) == []

@@ -26,8 +26,8 @@ from typing import Final
 from faker import Faker
 
 from detectors.ner._tokens import tokenize
-from detectors.ner.training.corpus import _INDUSTRIES, _ORG_FORMS, FOREIGN, LANGS, LOCALES, common_words
-from detectors.ner.training.gazetteers import TRANSLIT_LOCALES, translit
+from training.ner.corpus import _INDUSTRIES, _ORG_FORMS, FOREIGN, LANGS, LOCALES, common_words
+from training.ner.gazetteers import TRANSLIT_LOCALES, translit
 
 #: Share of names and cities kept (by a stable hash of the token), in tenths.
 KEEP_TENTHS: Final = 7
@@ -82,7 +82,7 @@ def _kept(token: str) -> bool:
 
 def _real_lists(common: set[str]) -> dict[str, set[str]]:
     """Tokens of real cities, regions and company names (`gazetteers.py`), everyday words left out."""
-    from detectors.ner.training import gazetteers
+    from training.ner import gazetteers
 
     out = {
         "city": _tokens(gazetteers.all_cities()),

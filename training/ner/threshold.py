@@ -1,6 +1,6 @@
 """Pick the balanced-mode threshold of the NER classes on held-out generated text.
 
-    HF_HUB_OFFLINE=1 python -m detectors.ner.training.threshold --seeds 101 202
+    HF_HUB_OFFLINE=1 python -m training.ner.threshold --seeds 101 202
 
 Generates examples with corpus seeds the training never uses (it trains on `--seed` and picks
 epochs on `--seed + 1`: 13 and 14 for the shipped model), runs the full pipeline (patterns,
@@ -22,11 +22,11 @@ from detectors.evaluation.dataset import Record, parse_records
 from detectors.evaluation.run import producible
 from detectors.evaluation.scoring import score
 from detectors.ner._stage import ENTITIES
-from detectors.ner.training import train
-from detectors.ner.training.corpus import Example, generate
 from detectors.pipeline import Pipeline
 from detectors.policy import Policy
 from detectors.span import Document
+from training.ner import train
+from training.ner.corpus import Example, generate
 
 NER_CLASSES = tuple(sorted(ENTITIES))
 
@@ -83,9 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--per-lang", type=int, default=300, help="examples per language and seed")
     ap.add_argument("--thresholds", type=float, nargs="+", default=[0.5, 0.45, 0.4, 0.35, 0.3])
     args = ap.parse_args(argv)
-    from streams.cli._common import build_pipeline
+    from detectors.service import detection_pipeline
 
-    pipeline = build_pipeline(Policy.default(), True)
+    pipeline = detection_pipeline("on", Policy.default())
     real = train.real_shares(train._args([]))  # the shipped model's corpus: train.py's defaults
     for seed in args.seeds:
         records = as_records(generate(seed, args.per_lang, real=real))

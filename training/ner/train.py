@@ -1,6 +1,6 @@
 """Train the builtin NER tagger on the generated corpus: `make ner-model`.
 
-    OMP_NUM_THREADS=1 python -m detectors.ner.training.train --out detectors/ner/model
+    OMP_NUM_THREADS=1 python -m training.ner.train --out detectors/ner/model
 
 The defaults build the shipped model: character embeddings plus word-list features
 (`lexicon.py`) and 32-dimensional subword features from all-MiniLM-L6-v2's input embeddings
@@ -29,11 +29,11 @@ from typing import Any, cast
 from detectors.ner._model import TaggerConfig, build, load, read_config, save
 from detectors.ner._stage import BUILTIN_DIR, ENTITIES, NerStage
 from detectors.ner._tokens import tokenize
-from detectors.ner.training.corpus import Example, RealShares, generate
-from detectors.ner.training.lexicon import build_lexicon
-from detectors.ner.training.score import score
+from training.ner.corpus import Example, RealShares, generate
+from training.ner.lexicon import build_lexicon
+from training.ner.score import score
 
-log = logging.getLogger("detectors.ner.training")
+log = logging.getLogger("training.ner")
 
 
 def _joined(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -158,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         table = None
         if args.subwords and args.embeddings == "chars":
-            from detectors.ner.training.subwords import build_table
+            from training.ner.subwords import build_table
 
             config.subwords, table = build_table(args.subwords)
             config.subword_dim = args.subwords

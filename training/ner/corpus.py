@@ -23,7 +23,7 @@ from typing import Any, Final, cast
 from faker import Faker
 
 from detectors import entities
-from detectors.ner.training.gazetteers import TRANSLIT_LOCALES, translit
+from training.ner.gazetteers import TRANSLIT_LOCALES, translit
 
 PER: Final = entities.PERSON
 LOC: Final = entities.LOCATION
@@ -532,8 +532,8 @@ def wide_words(lang: str) -> tuple[str, ...]:
     token of the name, place and company lists and of the street, company, title and job words
     (`suite`, `box`, `inc`: an entity's part, never to be taught as an everyday word); German nouns
     capitalized by their ending."""
-    from detectors.ner.training import gazetteers
-    from detectors.ner.training.lexicon import cue_tokens, name_tokens
+    from training.ner import gazetteers
+    from training.ner.lexicon import cue_tokens, name_tokens
 
     words = gazetteers.everyday_words(lang, name_tokens() | cue_tokens())
     if lang == "de":
@@ -765,7 +765,7 @@ class _Values:
 
     def city(self) -> str:
         if self.real.cities and self.rng.random() < self.real.cities:
-            from detectors.ner.training import gazetteers
+            from training.ner import gazetteers
 
             if self.rng.random() < 0.5:  # a city of the language's countries, else of the world
                 names = gazetteers.cities_by_country()[self.rng.choice(gazetteers.HOME_COUNTRIES[self.lang])]
@@ -855,7 +855,7 @@ class _Values:
 
     def org(self) -> str:
         if self.real.orgs and self.rng.random() < self.real.orgs:
-            from detectors.ner.training import gazetteers
+            from training.ner import gazetteers
 
             name = self.rng.choice(gazetteers.companies())
             if self.rng.random() < 0.5:  # as prose writes it: `Siemens`, not `Siemens AG`

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import regex
 
-from detectors.ner.training.corpus import Example
 from detectors.span import Document, Span
 from detectors.stage import BatchStage
+from training.ner.corpus import Example
 
 _TOKEN = regex.compile(r"[\p{L}\p{N}]+")
 _O = "O"

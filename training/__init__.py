@@ -1,0 +1,1 @@
+"""Model training and data preparation: not shipped in the wheel (only detectors, vault, streams are)."""
