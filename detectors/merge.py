@@ -9,7 +9,7 @@ from detectors.policy import Policy
 from detectors.span import Span
 
 #: On equal score and length, earlier stages win (validated patterns over NER guesses).
-STAGE_RANK = {"fields": 0, "patterns": 1, "custom": 2, "ner": 3}
+STAGE_RANK = {"fields": 0, "patterns": 1, "spoken": 2, "custom": 3, "ner": 4}
 
 #: Same-class spans separated only by this much whitespace are joined (`John` `Smith`).
 JOIN_GAP = 2

@@ -12,6 +12,7 @@ from detectors.merge import gate, merge
 from detectors.patterns import PatternStage
 from detectors.policy import Policy
 from detectors.span import Document, Span
+from detectors.spoken import SpokenStage
 from detectors.stage import BatchStage, Stage
 
 #: Longest text the pipeline accepts; longer input fails (and is quarantined upstream).
@@ -92,8 +93,8 @@ def _whole(length: int, entity: str) -> Span:
 
 
 def default_pipeline(ner: Stage | None = None, policy: Policy | None = None) -> Pipeline:
-    """Patterns and custom entities, plus the NER stage when one is given."""
-    stages: list[Stage] = [PatternStage(), CustomStage()]
+    """Patterns, spoken values and custom entities, plus the NER stage when one is given."""
+    stages: list[Stage] = [PatternStage(), SpokenStage(), CustomStage()]
     if ner is not None:
         stages.append(ner)
     return Pipeline(stages, default_policy=policy or Policy.default())

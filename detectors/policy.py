@@ -54,6 +54,7 @@ class StageToggles(_Model):
     """Stages a tenant can switch off. Field rules always apply to known columns."""
 
     patterns: bool = True
+    spoken: bool = True
     custom: bool = True
     ner: bool = True
 

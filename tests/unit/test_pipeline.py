@@ -23,6 +23,7 @@ from detectors import (
 )
 from detectors.custom import CustomStage
 from detectors.patterns import PatternStage, contact
+from detectors.spoken import SpokenStage
 
 EMAIL = contact.EMAIL.score
 
@@ -138,7 +139,7 @@ def test_detect_many_of_nothing() -> None:
 
 def test_the_pipeline_runs_without_a_ner_stage() -> None:
     pipeline = default_pipeline()
-    assert [type(s) for s in pipeline.stages] == [PatternStage, CustomStage]
+    assert [type(s) for s in pipeline.stages] == [PatternStage, SpokenStage, CustomStage]
     assert pipeline.detect(Document("Ana Ruiz, ana@example.com"))[0].entity == "EMAIL_ADDRESS"
 
 

@@ -1,6 +1,11 @@
-"""Train the builtin NER tagger on the generated corpus: `make ner-model`.
+"""Train the builtin NER tagger: `make ner-model`.
 
-    OMP_NUM_THREADS=1 python -m training.ner.train --out detectors/ner/model
+    OMP_NUM_THREADS=2 python -m training.ner.train --corpora /path/to/ner-data --out detectors/ner/model
+
+The mixture (`data.py`): human-annotated corpora converted by `corpora.py` (`--corpora`), the
+hand-written real-life texts of `data/train/reallife` (`--handwritten`, repeated), and the
+generated corpus (`corpus.py`, `--per-lang`). The epoch kept is the one with the best PII token
+F1 on the real-life dev split (`--select-on`; the frozen test split is never read).
 
 The defaults build the shipped model: character embeddings plus word-list features
 (`lexicon.py`) and 32-dimensional subword features from all-MiniLM-L6-v2's input embeddings
@@ -29,6 +34,7 @@ from typing import Any, cast
 from detectors.ner._model import TaggerConfig, build, load, read_config, save
 from detectors.ner._stage import BUILTIN_DIR, ENTITIES, NerStage
 from detectors.ner._tokens import tokenize
+from training.ner import data
 from training.ner.corpus import Example, RealShares, generate
 from training.ner.lexicon import build_lexicon
 from training.ner.score import score
@@ -116,6 +122,23 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=True,
         help="real cities, regions and company names in the word lists too",
     )
+    ap.add_argument(
+        "--corpora", type=Path, help="directory of corpus JSON Lines (corpora.py); none: generated only"
+    )
+    ap.add_argument(
+        "--corpora-exclude", default="hipe2022", help="comma list of corpus name prefixes to leave out"
+    )
+    ap.add_argument(
+        "--historical-share", type=float, default=0.5, help="share of historical OCR sentences kept"
+    )
+    ap.add_argument("--handwritten", type=Path, default=Path("data/train/reallife"))
+    ap.add_argument("--handwritten-repeat", type=int, default=4)
+    ap.add_argument(
+        "--select-on",
+        type=Path,
+        default=Path("data/eval/reallife/dev"),
+        help="annotated texts the best epoch is chosen on (never the test split)",
+    )
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", type=Path, default=BUILTIN_DIR)
@@ -142,7 +165,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     real = real_shares(args)
     train = generate(args.seed, args.per_lang, scale={"en": args.en_scale}, real=real)
-    dev = generate(args.seed + 1, args.dev_per_lang, real=real)
+    mixture = {"generated": len(train)}
+    if args.corpora is not None:
+        exclude = [p for p in args.corpora_exclude.split(",") if p]
+        corpora = data.corpus_examples(args.corpora, exclude, args.historical_share, args.seed)
+        train += corpora
+        mixture["corpora"] = len(corpora)
+    if args.handwritten and args.handwritten.exists():
+        handwritten = data.handwritten_examples(args.handwritten)
+        train += list(data.repeated(handwritten, args.handwritten_repeat))
+        mixture["handwritten"] = len(handwritten) * args.handwritten_repeat
+    if args.select_on and args.select_on.exists():
+        if "test" in args.select_on.parts:
+            raise SystemExit("the frozen test split is never used for training or selection")
+        dev = data.handwritten_examples(args.select_on)
+    else:
+        dev = generate(args.seed + 1, args.dev_per_lang, real=real)
     if args.init is not None:
         config = read_config(args.init)
         tagger = load(args.init)
@@ -166,7 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if table is not None:
             cast(torch.Tensor, tagger.embeddings.subword_table).copy_(torch.from_numpy(table))
     sentences = [to_sentence(e) for e in train]
-    log.info("corpus train=%d dev=%d seconds=%.1f", len(train), len(dev), time.perf_counter() - started)
+    log.info(
+        "corpus train=%d %s dev=%d seconds=%.1f", len(train), mixture, len(dev), time.perf_counter() - started
+    )
 
     if "minilm" in config.embeddings:  # static: embed once, keep on the tokens
         tagger.eval()
@@ -233,6 +273,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "real_lists": args.real_lists,
         "wide_vocab": args.wide_vocab,
         "init": str(args.init) if args.init else None,
+        "mixture": mixture,
+        "corpora_exclude": args.corpora_exclude if args.corpora else None,
+        "historical_share": args.historical_share if args.corpora else None,
+        "selected_on": str(args.select_on) if args.select_on else None,
     }
     save(tagger, config, args.out)
     log.info("saved %s best_epoch=%d dev_pii_f1=%.4f minutes=%.1f", args.out, best[2], best[0], minutes)
