@@ -176,7 +176,9 @@ _USER_CONTEXT = _context(
     " nombre_de_usuario utilisateur identifiant pseudo benutzername nutzername benutzer"
     " instagram insta ig twitter tiktok github gitlab linkedin discord telegram skype snapchat reddit steam"
 )
-_USER_VALUE = r"@?[A-Za-z0-9][\w.-]{1,30}[A-Za-z0-9](?![\w@/-]|\.\w)"
+#: A username, or a login with a realm but no domain (`anaclaudia.b@fibranet`: an email is the
+#: pattern stage's EMAIL_ADDRESS).
+_USER_VALUE = r"@?[A-Za-z0-9][\w.-]{1,30}[A-Za-z0-9](?:@[A-Za-z0-9][\w-]{1,30}(?![\w.]))?(?![\w@/-]|\.\w)"
 
 
 def _username(value: str) -> bool:
@@ -214,4 +216,29 @@ SNAKE_USERNAME = RegexRecognizer(
         r"(?![\w@-]|\.\w|[ \t]*[:=])"  # not a form's field name (`address_line1:`)
     ),
     scoring=Scoring(score=0.5, penalize_negative=False),
+)
+
+
+#: File extensions and top-level domains: `report.pdf` and `gmail.com` are no usernames.
+_NOT_A_NAME_PART = frozenset(
+    {
+        "com", "net", "org", "info", "biz", "edu", "gov", "io", "co", "uk", "de", "fr", "es", "pt", "br",
+        "eu", "us", "ca", "au", "mx", "ar", "cl", "ch", "at", "be", "nl", "it", "ie", "pdf", "doc", "docx",
+        "xls", "xlsx", "csv", "txt", "jpg", "jpeg", "png", "gif", "zip", "rar", "html", "htm", "json", "xml",
+        "yaml", "yml", "py", "js", "ts", "exe", "msg", "eml", "mp3", "mp4", "mov", "log", "cfg", "ini",
+    }
+)  # fmt: skip
+
+
+def _dotted_name(value: str) -> bool:
+    return value.rsplit(".", 1)[-1].lower() not in _NOT_A_NAME_PART
+
+
+#: `tobias.wendt`, `bruna.alves`, `omelnyk.rrhh` on their own: a lower-case dotted name (a login),
+#: not a domain, a file name nor an email's local part.
+DOTTED_USERNAME = RegexRecognizer(
+    entity=entities.USERNAME,
+    pattern=regex.compile(r"(?<![\w@./-])[a-z][a-z]{1,20}\.[a-z][a-z]{1,20}\d{0,4}(?![\w@-]|\.\w)"),
+    scoring=Scoring(valid_score=0.5, penalize_negative=False),
+    validator=_dotted_name,
 )

@@ -33,6 +33,7 @@ BUILTIN_RECOGNIZERS: tuple[Recognizer, ...] = (
     identifiers.PASSPORT,
     identifiers.USERNAME,
     identifiers.SNAKE_USERNAME,
+    identifiers.DOTTED_USERNAME,
     postcodes.POSTCODE,
     postcodes.DISTINCTIVE_POSTCODE,
 )

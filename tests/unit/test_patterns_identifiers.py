@@ -151,3 +151,19 @@ def test_distinctive_postcodes_on_their_own(value: str) -> None:
 )
 def test_no_postcode_without_a_postcode_word_or_shape(text: str) -> None:
     assert find(postcodes.POSTCODE, text) + find(postcodes.DISTINCTIVE_POSTCODE, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("[09:16] tobias.wendt", ["tobias.wendt"]),
+        ("atendente: bruna.alves", ["bruna.alves"]),
+        ("login PPPoE anaclaudia.b@fibranet", ["anaclaudia.b@fibranet"]),
+        ("see report.pdf and gmail.com", []),
+        ("e.g. use it", []),
+        ("write to jo.smith@example.com", []),
+    ],
+)
+def test_dotted_logins(text: str, found: list[str]) -> None:
+    hits = find(identifiers.DOTTED_USERNAME, text) + find(identifiers.USERNAME, text)
+    assert sorted({h[0] for h in hits}) == found
