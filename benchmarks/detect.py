@@ -764,7 +764,12 @@ def _ratio(ours: float, theirs: float) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DATASET, help="presidio-research format JSON")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DATASET,
+        help="presidio-research JSON, or annotated text (.txt or a directory)",
+    )
     parser.add_argument("--repeat", type=int, default=5, help="batched throughput runs (best and median)")
     parser.add_argument(
         "--presidio-sample", type=int, default=200, help="texts given to Presidio (0: skip Presidio)"
@@ -796,7 +801,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="(used by --side-by-side) load one subject, run it, print its RSS",
     )
     args = parser.parse_args(argv)
-    if not args.data.is_file():
+    if not args.data.exists():
         parser.error(f"dataset not found: {args.data} (pass --data PATH)")
     if args.rss_probe:
         probe = rss_probe(args.rss_probe, args.data, args.batch, args.rss_texts, args.messages, args.seed)
@@ -805,8 +810,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.side_by_side:
         pin_one_thread(torch_too=True)  # before numpy, torch or spaCy start their thread pools
 
-    records = json.loads(args.data.read_text(encoding="utf-8"))
-    texts = [r["full_text"] for r in records]
+    texts = [r.text for r in load_dataset(args.data)]
     info = machine()
     report: dict[str, Any] = {"machine": info, "dataset": {"path": str(args.data), "texts": len(texts)}}
     report["dataset"]["chars"] = sum(map(len, texts))

@@ -38,12 +38,16 @@ _TLDS = (
 _LOCAL_PART = (
     rf"[\p{{L}}\p{{N}}_%+-]{{1,64}}(?:(?:\.|[ \t]+{_DOT_WORD}[ \t]+)[\p{{L}}\p{{N}}_%+-]{{1,64}}){{0,8}}"
 )
-_OBFUSCATED_EMAIL = regex.compile(
-    rf"(?<![\w.%+@-])(?P<local>{_LOCAL_PART})"
-    rf"(?:{_BRACKETED_AT}|(?P<spaced>{_SPACED_AT}))"
+# Found from the `at` outwards (the costly local part is read only where an `at` and a domain are):
+# the domain forward from the `at`, the local part backward from it (`(?r)`: a reverse search).
+_AT = regex.compile(rf"{_BRACKETED_AT}|(?P<spaced>{_SPACED_AT})", regex.IGNORECASE)
+_DOMAIN = regex.compile(
     rf"(?P<domain>{_LABEL}(?:{_DOT}{_LABEL}){{0,6}}{_DOT}(?P<tld>\p{{L}}{{2,24}}))(?![\w@-])",
     regex.IGNORECASE,
 )
+_LOCAL_BACK = regex.compile(rf"(?r){_LOCAL_PART}", regex.IGNORECASE)
+#: Characters that may not stand right before a local part (it would be longer, or another token).
+_LOCAL_BOUNDARY = frozenset(".%+@-_")
 _KNOWN_TLD = frozenset(_TLDS.split())
 _DOT_RE = regex.compile(_DOT, regex.IGNORECASE)
 _DOTTED_LOCAL = regex.compile(r"[._\d]|[ \t]")
@@ -86,26 +90,48 @@ class EmailRecognizer:
                 start, end = match.span()
                 local = match.group().split("@", 1)[0]
                 yield start, end, self._rate(text, start, end, local, self.score)
-        for match in _OBFUSCATED_EMAIL.finditer(text):
-            domain, local = match.group("domain"), match.group("local")
-            written_out = domain.count(".") < domain.count(" ") or "(" in domain or "[" in domain
-            if written_out and (
-                match.group("tld").lower() not in _KNOWN_TLD
-                or not any(c.isalpha() for c in _DOT_RE.sub(".", domain).rsplit(".", 1)[0])
-            ):
-                continue  # `meet at home dot now`, `at 10 dot com`: a known TLD after a named domain
-            start, end = match.span()
+        taken = 0
+        for at in _AT.finditer(text):
+            if at.start() < taken:
+                continue
+            found = _obfuscated(text, at)
+            if found is None:
+                continue
+            start, end, local, written_out = found
             if (
-                match.group("spaced") and not written_out and not _DOTTED_LOCAL.search(local)
+                at.group("spaced") and not written_out and not _DOTTED_LOCAL.search(local)
                 and not near(_EMAIL_CONTEXT, text, start, end)
             ):  # fmt: skip
                 continue  # `bought it at amazon.com`: a plain word, `at`, a domain is prose
-            yield start, end, self._rate(text, start, end, match.group("local"), self.obfuscated_score)
+            taken = end
+            yield start, end, self._rate(text, start, end, local, self.obfuscated_score)
 
     def _rate(self, text: str, start: int, end: int, local: str, score: float) -> float:
+        """The score of an address: low for a role mailbox, a little higher near an email word."""
         if _ROLE_MAILBOX.fullmatch(local):
             return self.role_score
         return min(1.0, score + (self.context_boost if near(_EMAIL_CONTEXT, text, start, end) else 0.0))
+
+
+def _obfuscated(text: str, at: regex.Match[str]) -> tuple[int, int, str, bool] | None:
+    """(start, end, local part, whether the domain is written out) of an obfuscated address around `at`."""
+    after = _DOMAIN.match(text, at.end())
+    if after is None:
+        return None
+    domain = after.group("domain")
+    written_out = domain.count(".") < domain.count(" ") or "(" in domain or "[" in domain
+    if written_out and (
+        after.group("tld").lower() not in _KNOWN_TLD
+        or not any(c.isalpha() for c in _DOT_RE.sub(".", domain).rsplit(".", 1)[0])
+    ):
+        return None  # `meet at home dot now`, `at 10 dot com`: a known TLD after a named domain
+    before = _LOCAL_BACK.search(text, max(0, at.start() - 400), at.start())
+    if before is None or before.end() != at.start():
+        return None
+    start = before.start()
+    if start > 0 and (text[start - 1] in _LOCAL_BOUNDARY or text[start - 1].isalnum()):
+        return None
+    return start, after.end(), before.group(), written_out
 
 
 EMAIL = EmailRecognizer()
