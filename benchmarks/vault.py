@@ -10,7 +10,11 @@ What it measures (one process, one pool of 4 connections, the machine's other lo
   record per batch is still written and committed: one statement);
 - repeat tokens/s, no cache: the same values through a vault with the cache off (one statement);
 - unmask tokens/s: `unmask_texts` over tagged texts of 10 tokens each, `--batch` tokens per call
-  (policy check, one SELECT, AES-GCM decrypt, audit record);
+  (token reader, policy check, one SELECT, AES-GCM decrypt, audit record);
+- unmask tokens/s, bare candidates: the same tokens without tags, in running text of about 1,700
+  characters with 40 more token-shaped words that are no token, different in every text (so 50
+  lookups per text, 20 leftovers), and its ratio to a second, warm pass over the tagged texts
+  just before it (`unmask_tokens_per_s_warm`; at least 0.5: no slower than twice the exact path);
 - API mask latency: `PUT /api/vault/mask` with 10 new values over loopback HTTP to
   `veilstream api` running in its own process, as deployed (p50, p95, p99 of `--requests`
   sequential requests, bearer auth included) from a minimal keep-alive client (`http.client`),
@@ -111,6 +115,7 @@ async def _bench_tokens(settings: VaultSettings, n: int, batch: int) -> dict[str
             revealed += sum(report.revealed.values())
         out["unmask_tokens_per_s"] = revealed / (time.perf_counter() - start)
         assert revealed == n
+        out |= await _bench_bare(vault, reader, tokens, texts, per_call)
 
     nocache = settings.model_copy(update={"token_cache_size": 0})
     async with await Vault.open(nocache) as vault:
@@ -119,6 +124,51 @@ async def _bench_tokens(settings: VaultSettings, n: int, batch: int) -> dict[str
             await vault.tokenize_many("bench", chunk)
         out["repeat_tokens_per_s_no_cache"] = n / (time.perf_counter() - start)
     return out
+
+
+#: Ordinary words of a text token's length: bare-token candidates that must be looked up.
+_WORDS12 = ["Construction", "successfully", "arrangements", "confirmation", "availability"]
+
+
+def _candidate(text_no: int, k: int) -> str:
+    """The k-th of 40 token-shaped words of a text that are no token, different in every text: 20
+    look-alikes (mixed case and digits: reported as leftovers) and 20 words and numbers."""
+    if k < 20:
+        return f"Ord{(text_no * 20 + k) % 100_000:05d}Xq7Z"
+    return _WORDS12[k % 5] if k % 2 else f"{(text_no * 20 + k) % 1_000_000:06d}424242"
+
+
+async def _unmask_rate(
+    vault: Vault, reader: Principal, texts: list[str], per_call: int, tokens: int
+) -> float:
+    start = time.perf_counter()
+    revealed = 0
+    for i in range(0, len(texts), per_call):
+        _, report = await unmask_texts(vault, reader, "all", texts[i : i + per_call])
+        revealed += sum(report.revealed.values())
+    assert revealed == tokens
+    return revealed / (time.perf_counter() - start)
+
+
+async def _bench_bare(
+    vault: Vault, reader: Principal, tokens: list[str], exact: list[str], per_call: int
+) -> dict[str, float]:
+    """Unmask throughput on replies an LLM wrote: the same tokens without tags in running text
+    with 40 bare-token candidates that are no token (`_candidate`), against the exact tagged
+    texts (today's exact path) measured again just before, warm like them."""
+    texts = []
+    for i in range(0, len(tokens), 10):
+        words = [f"please check {_candidate(i // 10, k)} and" for k in range(40)]
+        for j, token in enumerate(tokens[i : i + 10]):
+            words[j * 4] += f" write to {token}, thanks."
+        texts.append(" ".join(words))
+    warm = await _unmask_rate(vault, reader, exact, per_call, len(tokens))
+    bare = await _unmask_rate(vault, reader, texts, per_call, len(tokens))
+    return {
+        "unmask_tokens_per_s_warm": warm,
+        "unmask_bare_candidates_tokens_per_s": bare,
+        "unmask_bare_candidates_vs_exact": bare / warm,
+    }
 
 
 async def _principal(settings: VaultSettings) -> str:
@@ -287,9 +337,9 @@ def main() -> None:
         result |= _bench_api(settings, args.requests)
     for key, value in result.items():
         if isinstance(value, float):
-            print(f"{key:32} {value:12,.1f}")
+            print(f"{key:36} {value:12,.2f}" if key.endswith("_vs_exact") else f"{key:36} {value:12,.1f}")
         else:
-            print(f"{key:32} {value}")
+            print(f"{key:36} {value}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
 

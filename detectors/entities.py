@@ -81,6 +81,30 @@ _ALIASES: Final = {
 }
 
 
+#: Tag names an LLM writes in place of ours (`<NAME>` for `<PER>`), read by the unmask path only:
+#: a policy still names classes by their canonical name, tag or alias.
+TAG_SYNONYMS: Final = MappingProxyType(
+    {
+        **dict.fromkeys(
+            ("NAME", "FULL_NAME", "FULLNAME", "PERSON_NAME", "FIRST_NAME", "LAST_NAME", "CUSTOMER_NAME"),
+            PERSON,
+        ),
+        **dict.fromkeys(("MAIL", "E_MAIL", "EMAILADDRESS", "EMAIL_ADDR"), EMAIL_ADDRESS),
+        **dict.fromkeys(("TEL", "TELEPHONE", "PHONENUMBER", "PHONE_NO", "MOBILE", "CELL"), PHONE_NUMBER),
+        **dict.fromkeys(("ADDR", "STREET", "POSTAL_ADDRESS", "HOME_ADDRESS"), STREET_ADDRESS),
+        **dict.fromkeys(("PLACE", "CITY"), LOCATION),
+        **dict.fromkeys(("ORGANISATION", "COMPANY"), ORGANIZATION),
+        **dict.fromkeys(("CC", "CREDITCARD", "CARD_NUMBER", "CARD_NO"), CREDIT_CARD),
+        **dict.fromkeys(("BIRTHDATE", "BIRTH_DATE", "DATEOFBIRTH", "BIRTHDAY"), DATE_OF_BIRTH),
+        **dict.fromkeys(("ACCOUNT_NUMBER", "ACCOUNT_NO", "ACCT"), ACCOUNT_ID),
+        **dict.fromkeys(("USER_NAME", "LOGIN", "HANDLE"), USERNAME),
+        **dict.fromkeys(("IPADDRESS", "IP_ADDR"), IP_ADDRESS),
+        "PASSPORT_NUMBER": PASSPORT,
+        "SOCIAL_SECURITY_NUMBER": US_SSN,
+    }
+)
+
+
 def canonical(name: str) -> str:
     """Return the canonical class for a policy name; unknown names come back upper-cased.
 

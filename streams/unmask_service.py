@@ -4,7 +4,8 @@ Request (`veilstream.unmask.requests`, JSON):
 `{"request_id", "tenant", "principal", "policy_name", "purpose", "token_value", "ts", "signature"}`,
 signed with the principal's secret (`vault.signing`; `streams.unmask_client` builds them).
 Reply (`veilstream.unmask.replies`, keyed by request_id):
-`{"request_id", "value", "unresolved": [...]}` or `{"request_id", "error": {"code", "message"}}`.
+`{"request_id", "value", "unresolved": [...], "leftovers": [{"text", "reason"}, ...]}` (as the
+HTTP API's unmask items) or `{"request_id", "error": {"code", "message"}}`.
 Error codes: `unauthenticated` (no signature, a wrong one, an unknown or disabled principal, or
 a principal without a signing key), `stale` (`ts` outside the freshness window), `replayed`
 (the request id was answered before for another record), `unknown_policy`, `policy_refused`,
@@ -110,6 +111,7 @@ class UnmaskService:
             )
             body["value"] = results[0].text
             body["unresolved"] = list(results[0].unresolved)
+            body["leftovers"] = [{"text": x.text, "reason": x.reason} for x in results[0].leftovers]
         except _Refused as exc:
             body["error"] = {"code": exc.code, "message": str(exc)}
         except UnknownPolicyError as exc:

@@ -28,11 +28,19 @@ async def apply(
     removed = cur.rowcount
     for unmask in policy.unmask_policies:
         await conn.execute(
-            "INSERT INTO unmask_policies (tenant_id, name, classes, principals, purposes)"
-            " VALUES (%s, %s, %s, %s, %s)"
+            "INSERT INTO unmask_policies (tenant_id, name, classes, principals, purposes, token_repair)"
+            " VALUES (%s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (tenant_id, name) DO UPDATE SET classes = EXCLUDED.classes,"
-            " principals = EXCLUDED.principals, purposes = EXCLUDED.purposes, updated_at = now()",
-            (tenant, unmask.name, list(unmask.classes), list(unmask.principals), list(unmask.purposes)),
+            " principals = EXCLUDED.principals, purposes = EXCLUDED.purposes,"
+            " token_repair = EXCLUDED.token_repair, updated_at = now()",
+            (
+                tenant,
+                unmask.name,
+                list(unmask.classes),
+                list(unmask.principals),
+                list(unmask.purposes),
+                unmask.token_repair,
+            ),
         )
     counts = {"unmask_policies": len(names), "removed": removed}
     await audit.append(conn, audit.AuditRecord(tenant, "policy_apply", "ok", principal, counts=counts))
@@ -48,10 +56,17 @@ async def stored(conn: psycopg.AsyncConnection[Any], tenant: str) -> Policy | No
 
 async def get(conn: psycopg.AsyncConnection[Any], tenant: str, name: str) -> UnmaskPolicy | None:
     cur = await conn.execute(
-        "SELECT name, classes, principals, purposes FROM unmask_policies WHERE tenant_id = %s AND name = %s",
+        "SELECT name, classes, principals, purposes, token_repair FROM unmask_policies"
+        " WHERE tenant_id = %s AND name = %s",
         (tenant, name),
     )
     row = await cur.fetchone()
     if row is None:
         return None
-    return UnmaskPolicy(name=row[0], classes=tuple(row[1]), principals=tuple(row[2]), purposes=tuple(row[3]))
+    return UnmaskPolicy(
+        name=row[0],
+        classes=tuple(row[1]),
+        principals=tuple(row[2]),
+        purposes=tuple(row[3]),
+        token_repair=row[4],
+    )

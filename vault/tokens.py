@@ -220,6 +220,16 @@ def tagged(entity: str, token: str) -> str:
     return f"<{tag}>{token}</{tag}>"
 
 
+#: The line to put in the system prompt of an LLM that reads masked text (`veilstream tokens prompt`):
+#: a token copied verbatim is revealed exactly; `vault.token_reader` repairs the usual slips.
+PROMPT_LINE: Final = (
+    "The text contains placeholders such as <PER>Xk2f9QaLm1ZQ</PER> or "
+    "<EMAIL>q3kd8a0xm2ne@masked.invalid</EMAIL> in place of personal data. Copy every placeholder "
+    "you use exactly as written, tags included, character for character and in the same letter case; "
+    "never translate, shorten, split, complete, explain or invent one."
+)
+
+
 def counts(classes: list[str]) -> Mapping[str, int]:
     out: dict[str, int] = {}
     for entity in classes:

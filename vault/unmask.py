@@ -1,21 +1,22 @@
 """The unmask path: policy first, then detokenize, then audit. The only importer of `vault.detokenize`.
 
-Tagged tokens (`<PER>…</PER>`) of classes the policy allows are replaced by their values;
-everything else is left exactly as it was: classes outside the policy, tokens never issued
-(forged, or mangled by an LLM), tokens whose tag names another class, erased values.
-Every call writes one audit record, refusals included.
+Tokens are found by `vault.token_reader` (the exact form and the forms an LLM rewrites it
+into) and looked up exactly, tenant-scoped; the stored class and the policy decide what is
+revealed, and the policy's `token_repair` whether forms other than the exact one are
+(`tolerant`, the default) or are left and reported (`strict`). Whatever is left in the text
+is reported as a `Leftover` with its reason: classes outside the policy, tokens never issued
+(forged, mangled, another tenant's), tokens under another class's tag, erased values, stray
+tags. Every call writes one audit record, refusals included.
 """
 
 from __future__ import annotations
 
-import functools
+import html
 import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import regex
+from typing import Any, Literal, NamedTuple
 
 from detectors import entities
 from detectors.policy import UnmaskPolicy
@@ -25,22 +26,30 @@ from vault.detokenize import Revealed, detokenize
 from vault.errors import PolicyRefusedError, UnknownPolicyError, VaultError
 from vault.principals import Principal
 from vault.store import Vault
-from vault.tokens import BARE, TAGGED
+from vault.token_reader import Fragment, looks_like_token, reader
 
 log = logging.getLogger(__name__)
 
-_canonical = functools.lru_cache(maxsize=1024)(entities.canonical)
+#: Why a token-like fragment was left in the text.
+Reason = Literal[
+    "not_allowed", "unknown_token", "class_mismatch", "erased", "corrupt", "malformed", "not_exact"
+]
+#: The reasons that list a token in `UnmaskedText.unresolved` (never issued, or tagged as another class).
+UNRESOLVED: frozenset[Reason] = frozenset({"unknown_token", "class_mismatch"})
 
 
 @dataclass(slots=True)
 class UnmaskReport:
-    """Counts per class, and the tokens left masked because they were never issued."""
+    """Counts per class and per reason (never values): what the audit record keeps."""
 
     revealed: Counter[str] = field(default_factory=Counter)
     withheld: Counter[str] = field(default_factory=Counter)
     erased: Counter[str] = field(default_factory=Counter)
     unknown: int = 0
     corrupt: int = 0
+    #: Revealed from a form other than the exact one (`vault.token_reader`).
+    repaired: int = 0
+    leftovers: Counter[str] = field(default_factory=Counter)
 
     def counts(self) -> dict[str, Any]:
         return {
@@ -49,15 +58,26 @@ class UnmaskReport:
             "erased": dict(self.erased),
             "unknown": self.unknown,
             "corrupt": self.corrupt,
+            "repaired": self.repaired,
+            "leftovers": dict(self.leftovers),
         }
+
+
+class Leftover(NamedTuple):
+    """A token-like fragment left in the text as it was, and why (a named tuple: cheap to build)."""
+
+    text: str
+    reason: Reason
 
 
 @dataclass(frozen=True, slots=True)
 class UnmaskedText:
     source: str
     text: str
-    #: Tokens left as they were because they were never issued or their tag does not match.
+    #: Tokens left as they were because they were never issued or their tag names another class.
     unresolved: tuple[str, ...] = ()
+    #: Every token-like fragment left in `text`, with its reason (hold a reply that has any).
+    leftovers: tuple[Leftover, ...] = ()
 
 
 def check(policy: UnmaskPolicy | None, name: str, principal: Principal, purpose: str | None) -> str | None:
@@ -81,6 +101,7 @@ async def unmask_texts(
     Raises `UnknownPolicyError` or `PolicyRefusedError` (after auditing the refusal).
     """
     tenant = principal.tenant
+    read = reader(vault.tokenizer.fmt).read
 
     async def attempt() -> tuple[str | None, list[UnmaskedText], UnmaskReport]:
         report = UnmaskReport()
@@ -104,14 +125,15 @@ async def unmask_texts(
                 )
             else:
                 allowed = frozenset(policy.classes)
-                wanted: set[str] = set()
-                for text in texts:
-                    matches = list(TAGGED.finditer(text))
-                    wanted.update(m[2] for m in matches if _canonical(m[1]) in allowed)
-                    if not matches and BARE.fullmatch(text.strip()):
-                        wanted.add(text.strip())
-                found = await detokenize(conn, vault.keyring, tenant, wanted)
-                results = [_reveal(text, allowed, found, report) for text in texts]
+                strict = policy.token_repair == "strict"  # noqa: S105  # a mode, not a password
+                fragments = [read(text, allowed) for text in texts]
+                wanted = {f.token for found in fragments for f in found if _wanted(f.kind, f.claims, allowed)}
+                hits = await detokenize(conn, vault.keyring, tenant, wanted)
+                mangled = {t for t in wanted.difference(hits) if looks_like_token(t)}
+                results = [
+                    _reveal(text, found, allowed, strict, hits, mangled, report)
+                    for text, found in zip(texts, fragments, strict=True)
+                ]
                 await audit.append(
                     conn,
                     audit.AuditRecord(
@@ -129,39 +151,92 @@ async def unmask_texts(
     return results, report
 
 
+def _wanted(kind: str, claims: frozenset[str], allowed: frozenset[str]) -> bool:
+    """Whether to look a fragment's token up (not for tags that name only withheld classes)."""
+    return kind == "bare" or (kind != "malformed" and (kind == "whole" or not claims.isdisjoint(allowed)))
+
+
+def _primary(claims: frozenset[str]) -> str:
+    """The class to count a withheld tag under: its builtin class (`<NAME>` → PERSON) if any."""
+    return min(claims, key=lambda c: (c not in entities.BUILTIN, c))
+
+
+def _decide(
+    f: Fragment, hit: Revealed | None, allowed: frozenset[str], strict: bool, report: UnmaskReport
+) -> tuple[str | None, Reason | None]:
+    """The value to put in place of a fragment (`hit`: its token's row), or why it stays."""
+    if f.kind == "malformed":
+        return None, "malformed"
+    if f.kind == "tagged" and f.claims.isdisjoint(allowed):
+        report.withheld[_primary(f.claims)] += 1
+        return None, "not_allowed"
+    if hit is None:
+        report.unknown += 1
+        return None, "unknown_token"
+    if f.claims and hit.entity not in f.claims:
+        report.unknown += 1
+        return None, "class_mismatch"
+    if hit.entity not in allowed:
+        report.withheld[hit.entity] += 1
+        return None, "not_allowed"
+    if hit.status == "erased":
+        report.erased[hit.entity] += 1
+        return None, "erased"
+    if hit.status != "ok" or hit.value is None:
+        report.corrupt += 1
+        return None, "corrupt"
+    exact = f.kind == "whole" or f.exact == hit.entity
+    if strict and not exact:
+        return None, "not_exact"
+    report.revealed[hit.entity] += 1
+    report.repaired += not exact
+    return hit.value, None
+
+
 def _reveal(
-    text: str, allowed: frozenset[str], found: dict[str, Revealed], report: UnmaskReport
+    text: str,
+    fragments: list[Fragment],
+    allowed: frozenset[str],
+    strict: bool,
+    hits: dict[str, Revealed],
+    mangled: set[str],
+    report: UnmaskReport,
 ) -> UnmaskedText:
+    """`text` with the values of `hits` in place of its fragments, as the policy allows.
+
+    `mangled`: the tokens never issued that are shaped like no word (`looks_like_token`): left
+    in running text, they are reported; other words of a token's shape are not."""
+    if not fragments:
+        return UnmaskedText(text, text)
+    escape = "&" in text and any(f.html for f in fragments)  # HTML text: values go in HTML-escaped
+    pieces: list[str] = []
     unresolved: list[str] = []
-
-    def one(entity: str | None, token: str, original: str) -> str:
-        hit = found.get(token)
-        if entity is not None and entity not in allowed:
-            report.withheld[entity] += 1
-            return original
-        if hit is None or (entity is not None and hit.entity != entity):
-            report.unknown += 1
-            unresolved.append(token)
-            return original
-        if hit.entity not in allowed:
-            report.withheld[hit.entity] += 1
-            return original
-        if hit.status == "erased":
-            report.erased[hit.entity] += 1
-            return original
-        if hit.status != "ok" or hit.value is None:
-            report.corrupt += 1
-            return original
-        report.revealed[hit.entity] += 1
-        return hit.value
-
-    def replace(match: regex.Match[str]) -> str:
-        return one(_canonical(match[1]), match[2], match[0])
-
-    out, replaced = TAGGED.subn(replace, text)
-    if not replaced and BARE.fullmatch(text.strip()):
-        out = one(None, text.strip(), text)
-    return UnmaskedText(text, out, tuple(unresolved))
+    leftovers: list[Leftover] = []
+    new = tuple.__new__  # half the cost of `Leftover(...)`, on what may be most of the fragments
+    at = 0
+    for f in fragments:
+        hit = hits.get(f.token)
+        if hit is None and f.kind == "bare":  # the common case in running text: no token
+            if f.token in mangled:
+                report.unknown += 1
+                leftovers.append(new(Leftover, (f.token, "unknown_token")))
+                unresolved.append(f.token)
+            continue
+        value, reason = _decide(f, hit, allowed, strict, report)
+        if value is not None:
+            pieces.append(text[at : f.start])
+            pieces.append(html.escape(value) if escape else value)
+            at = f.end
+        elif reason is not None:
+            leftovers.append(Leftover(text[f.start : f.end], reason))
+            if reason in UNRESOLVED:
+                unresolved.append(f.token)
+    if leftovers:
+        report.leftovers.update(x.reason for x in leftovers)
+    if not pieces:
+        return UnmaskedText(text, text, tuple(unresolved), tuple(leftovers))
+    pieces.append(text[at:])
+    return UnmaskedText(text, "".join(pieces), tuple(unresolved), tuple(leftovers))
 
 
-__all__ = ["UnmaskReport", "UnmaskedText", "VaultError", "check", "unmask_texts"]
+__all__ = ["Leftover", "Reason", "UnmaskReport", "UnmaskedText", "VaultError", "check", "unmask_texts"]

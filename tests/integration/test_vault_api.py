@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import token_forms
 from fastapi.testclient import TestClient
 
 from detectors.policy import Policy
@@ -129,6 +130,7 @@ def test_unmask_contract(client: TestClient, secrets: dict[str, str]) -> None:
                     "identity_attack": None,
                 },
                 "unresolved": [],
+                "leftovers": [],
             }
         ],
         "success": True,
@@ -152,6 +154,30 @@ def test_mask_then_unmask_bare_values(client: TestClient, secrets: dict[str, str
     data = client.put("/api/vault/unmask", json=unmask, headers=_auth(secrets["mailer"])).json()["data"]
     assert [d["value"] for d in data] == ["Jane Smith", "15/8/2010", forged]
     assert data[2]["unresolved"] == [forged]
+
+
+async def _forms(settings: VaultSettings) -> tuple[dict[str, str], str]:
+    async with await Vault.open(settings) as vault:
+        tokens = await token_forms.prepare(vault)
+        async with vault.pool.connection() as conn:
+            secret = await vault_principals.create(
+                conn, vault.keyring, token_forms.TENANT, "reader", ["unmask:*"]
+            )
+    return tokens, secret
+
+
+@pytest.mark.parametrize("policy", ["tolerant", "strict"])
+def test_llm_token_forms_through_the_api(settings: VaultSettings, policy: str) -> None:
+    tokens, secret = asyncio.run(_forms(settings))
+    body = {"policy_name": policy, "unmask": [{"token_value": t} for t in token_forms.texts(tokens)]}
+    with TestClient(create_app(settings)) as c:
+        resp = c.put("/api/vault/unmask", json=body, headers=_auth(secret))
+    assert resp.status_code == 200, resp.text
+    got = {
+        case.id: (d["value"], [(x["text"], x["reason"]) for x in d["leftovers"]], d["unresolved"])
+        for case, d in zip(token_forms.CASES, resp.json()["data"], strict=True)
+    }
+    assert got == token_forms.expected(tokens, strict=policy == "strict")
 
 
 def test_mask_text_extension(client: TestClient, secrets: dict[str, str]) -> None:

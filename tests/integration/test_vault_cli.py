@@ -35,7 +35,7 @@ def _invoke(*args: str) -> tuple[int, str, str]:
 
 
 def test_operator_flow(env: VaultSettings, tmp_path: Path) -> None:
-    assert _invoke("db", "migrate")[:2] == (0, "applied migrations: 1, 2, 3\n")
+    assert _invoke("db", "migrate")[:2] == (0, "applied migrations: 1, 2, 3, 4\n")
     assert _invoke("db", "migrate")[:2] == (0, "schema is up to date\n")
 
     policy = tmp_path / "acme.yaml"

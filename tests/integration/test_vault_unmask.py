@@ -7,6 +7,7 @@ import logging
 
 import psycopg
 import pytest
+import token_forms
 
 from detectors.policy import Policy
 from streams.masking import Rejected
@@ -98,9 +99,50 @@ async def test_forged_mangled_and_mistagged_tokens_are_left_and_reported(acme: V
     mangled = per[:-1] + ("x" if per[-1] != "x" else "y")
     text = f"<PER>{forged}</PER> <PER>{mangled}</PER> <PER>{email}</PER> <PER>{per}</PER"
     [out], report = await unmask_texts(acme, MAILER, "email-send", [text])
-    assert out.text == text  # nothing guessed; the unclosed tag is not a token
-    assert report.unknown == 3 and not report.revealed
+    head = text.removesuffix(f"<PER>{per}</PER")
+    assert out.text == head + "George Williams"  # nothing guessed; the broken closing tag repaired
+    assert report.unknown == 3 and report.revealed == {"PERSON": 1} and report.repaired == 1
     assert set(out.unresolved) == {forged, mangled, email}
+    assert [x.reason for x in out.leftovers] == ["unknown_token", "unknown_token", "class_mismatch"]
+
+
+@pytest.mark.parametrize("policy", ["tolerant", "strict"])
+async def test_llm_token_forms_are_revealed_refused_or_flagged(vault: Vault, policy: str) -> None:
+    t = await token_forms.prepare(vault)
+    outs, report = await unmask_texts(vault, token_forms.READER, policy, token_forms.texts(t))
+    got = {
+        case.id: (o.text, [(x.text, x.reason) for x in o.leftovers], list(o.unresolved))
+        for case, o in zip(token_forms.CASES, outs, strict=True)
+    }
+    assert got == token_forms.expected(t, strict=policy == "strict")
+    repaired = sum(c.repaired is not None for c in token_forms.CASES)
+    assert report.repaired == (0 if policy == "strict" else repaired)
+    assert report.leftovers["not_exact"] == (repaired if policy == "strict" else 0)
+
+
+async def test_llm_token_forms_through_the_unmask_worker(vault: Vault) -> None:
+    from streams.kafka import InRecord
+    from streams.unmask_client import signed_request
+    from streams.unmask_service import UnmaskService
+    from vault import principals
+
+    t = await token_forms.prepare(vault)
+    async with vault.pool.connection() as conn:
+        secret = await principals.create(conn, vault.keyring, token_forms.TENANT, "reader", ["unmask:*"])
+    for policy in ("tolerant", "strict"):
+        records = [
+            InRecord("requests", 0, i, None, json.dumps(signed_request(
+                secret, tenant=token_forms.TENANT, principal="reader", policy_name=policy,
+                token_value=text, request_id=f"{policy}-{i}",
+            )).encode())
+            for i, text in enumerate(token_forms.texts(t))
+        ]  # fmt: skip
+        replies = [json.loads(r.value or b"") for r in await UnmaskService(vault, "replies").answer(records)]  # type: ignore[union-attr]
+        got = {
+            case.id: (r["value"], [(x["text"], x["reason"]) for x in r["leftovers"]], r["unresolved"])
+            for case, r in zip(token_forms.CASES, replies, strict=True)
+        }
+        assert got == token_forms.expected(t, strict=policy == "strict"), policy
 
 
 @pytest.mark.parametrize(
@@ -138,6 +180,7 @@ async def test_erasure(acme: Vault, settings: VaultSettings) -> None:
     [out], report = await unmask_texts(acme, AGENT, "verify", [text])
     assert out.text == f"<PER>{jane}</PER> and Bob Stone"
     assert report.erased == {"PERSON": 1}
+    assert [(x.text, x.reason) for x in out.leftovers] == [(f"<PER>{jane}</PER>", "erased")]
     assert await acme.tokenize_many("acme", [("PERSON", "Jane Smith")]) == [jane]  # token stays
     rows = await _sql(settings, "SELECT counts FROM audit_log WHERE action = 'erase'")
     assert rows == [({"PERSON": 1},)]

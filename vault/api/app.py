@@ -32,6 +32,7 @@ from vault.api.schemas import (
     SUBJECT_PATTERN,
     Envelope,
     ErasedItem,
+    Leftover,
     MaskedItem,
     MaskedText,
     MaskItem,
@@ -273,7 +274,9 @@ def create_app(settings: VaultSettings | None = None, *, vault: Vault | None = N
 
     @app.put("/api/vault/unmask", response_model=Envelope[UnmaskedItem], responses=_ERRORS, tags=["vault"])
     async def unmask(body: UnmaskRequest, principal: PrincipalDep, v: VaultDep) -> Envelope[UnmaskedItem]:
-        """Reveal tagged tokens of the classes a named policy allows. Extension: `purpose`."""
+        """Reveal tokens of the classes a named policy allows (the forms an LLM rewrites them into
+        too, unless the policy's `token_repair` is `strict`). Extensions: `purpose`, `unresolved`,
+        `leftovers`."""
         limit_items(body.unmask)
         results, report = await unmask_texts(
             v, principal, body.policy_name, [i.token_value for i in body.unmask], body.purpose
@@ -288,6 +291,7 @@ def create_app(settings: VaultSettings | None = None, *, vault: Vault | None = N
                     value=r.text,
                     toxicity_analysis=ToxicityAnalysis(**s),
                     unresolved=list(r.unresolved),
+                    leftovers=[Leftover(text=x.text, reason=x.reason) for x in r.leftovers],
                 )
                 for r, s in zip(results, scores, strict=True)
             ]

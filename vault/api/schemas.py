@@ -65,12 +65,22 @@ class ToxicityAnalysis(BaseModel):
     identity_attack: float | None
 
 
+class Leftover(BaseModel):
+    #: The fragment as it stays in `value` (a tag and its token, a bare token, a stray tag).
+    text: str
+    #: `not_allowed`, `unknown_token`, `class_mismatch`, `erased`, `corrupt`, `malformed`, `not_exact`.
+    reason: str
+
+
 class UnmaskedItem(BaseModel):
     token_value: str
     value: str
     toxicity_analysis: ToxicityAnalysis
-    #: Extension: tokens left as they were because they were never issued (forged or mangled).
+    #: Extension: tokens left as they were because they were never issued (forged, mangled, another
+    #: tenant's) or their tag names another class.
     unresolved: list[str] = []
+    #: Extension: every token-like fragment left in `value`, with why; a reply with any should be held.
+    leftovers: list[Leftover] = []
 
 
 class TextItem(_In):
