@@ -13,31 +13,36 @@ so the caller backs off and retries the batch without committing.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import psycopg
 from psycopg_pool import PoolTimeout
 
 from detectors import Document, Policy, Span, redact
 from detectors.errors import DetectorsError
+from detectors.language import guess_lang, lang_code
 from detectors.pipeline import MAX_CHARS, rule_spans
 from streams import jsonio, metrics, shapes
+from streams.columns import SchemaInfo, column_kind, node_at, retype, temporal_text
 from streams.errors import RecordError
 from streams.kafka import REPLAY_HEADER, InRecord, OutRecord
 from streams.policies import PolicyBook
 from streams.records import change_event_row, load_value, support_message_from
+from streams.routing import Route, Router, routes
 from streams.settings import WorkerSettings
 from streams.tenancy import TenantResolver
 from vault.errors import VaultUnavailableError
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["cdc", "message"]
 Detect = Callable[[Sequence[Document]], list[list[Span]]]
 
 #: Detection of at most this many characters runs on the event loop: the hop to the detection
@@ -50,6 +55,8 @@ NUMBER_DIGITS = shapes.NUMBER_DIGITS
 
 #: Most object keys whose detection is remembered (`Masker._key_spans`).
 KEY_CACHE = 50_000
+#: Most distinct schema blocks remembered (`Masker._schemas`): a few per table and schema version.
+SCHEMA_CACHE = 2_000
 
 
 class Tokens(Protocol):
@@ -58,13 +65,6 @@ class Tokens(Protocol):
     async def tokenize_texts(
         self, tenant: str, docs: Sequence[tuple[str, Sequence[Span]]], *, principal: str | None = None
     ) -> list[str]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    kind: Kind
-    output: str
-    table: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +106,18 @@ class _Slot:
     spans: list[Span] | None = None
     #: The slot is the key `key` of the dict `container`, not the value under it.
     is_key: bool = False
+    #: What detection sees before the text (a personal column's name: `phone: `); spans are
+    #: positions in `text` all the same.
+    context: str = ""
+    #: How the masked text goes back into the record (base64 for a logical message's content).
+    encode: Callable[[str], str] | None = None
 
     def put(self, plan: _Plan, text: str) -> None:
         """Replace the slot's text in the record (a key is renamed when the plan is built)."""
         if self.is_key:
             plan.renames.append((self.container, str(self.key), text))
         else:
-            self.container[self.key] = text
+            self.container[self.key] = text if self.encode is None else self.encode(text)
 
 
 @dataclass(slots=True)
@@ -129,19 +134,18 @@ class _Plan:
     key_slots: int = 0  # the first `key_slots` slots are the record key's (`_collect_key`)
     #: (dict, key, new key): object keys that held personal data, renamed in `_build`.
     renames: list[tuple[dict[str, Any], str, str]] = field(default_factory=list)
+    #: The typed fields of the value's and of the key's schema block (wrapped records only).
+    schema: SchemaInfo | None = None
+    key_schema: SchemaInfo | None = None
+    #: Schema blocks walked for this record: (info, verdict, first slot, end slot); a walk that
+    #: found nothing marks its block clean for the verdict once the record is built.
+    walks: list[tuple[SchemaInfo, tuple[str, str, str], int, int]] | None = None
 
 
 class _Reject(Exception):
     def __init__(self, reason: str, error_class: str, tenant: str | None = None, detail: str = "") -> None:
         super().__init__(reason)
         self.rejected = Rejected(reason, error_class, tenant, detail)
-
-
-def routes(settings: WorkerSettings) -> dict[str, Route]:
-    """Input topic → how to read it and where its masked records go."""
-    out = {settings.cdc_topic(t): Route("cdc", settings.masked_cdc_topic(t), t) for t in settings.cdc_tables}
-    out[settings.messages_topic] = Route("message", settings.masked_messages_topic)
-    return out
 
 
 class Masker:
@@ -156,7 +160,7 @@ class Masker:
         resolver: TenantResolver | None = None,
     ) -> None:
         self.settings = settings
-        self.routes = routes(settings)
+        self.router = Router(settings)
         self.detect = detect
         self.tokens = tokens
         self.policies = policies
@@ -167,6 +171,9 @@ class Masker:
         #: Detection of object keys (column names repeat in every event): (tenant, policy
         #: version, lang, key) → spans. Cleared when it reaches `KEY_CACHE` entries.
         self._key_spans: dict[tuple[str, str, str, str], list[Span]] = {}
+        #: Schema blocks seen (their bytes → `SchemaInfo`): a block repeats in every event of its
+        #: table, and once walked clean it is not walked again for that tenant and policy.
+        self._schemas: dict[bytes, SchemaInfo] = {}
         # One thread for big batches, so the event loop stays free. Batches are masked one at a
         # time, so detection never runs in two threads at once (NER is not thread-safe).
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veilstream-detect")
@@ -214,7 +221,7 @@ class Masker:
     # -- 1. parse and plan -------------------------------------------------------------------
 
     async def _plan(self, record: InRecord) -> _Plan:
-        route = self.routes.get(record.topic)
+        route = self.router.route(record.topic)
         if route is None:
             raise _Reject("unknown_topic", "RoutingError")
         body: Any = None
@@ -229,10 +236,10 @@ class Masker:
                     row = body
             except RecordError as exc:
                 # Keep it under its tenant when the header or topic names a known one.
-                owner = self.resolver.resolve(record.topic, record.headers) or self.settings.default_tenant
+                owner = self._tenant(record, route, None)
                 known = owner if owner is not None and await self.policies.get(owner) else None
                 raise _Reject(exc.reason, type(exc).__name__, known, exc.detail) from None
-        tenant = self.resolver.resolve(record.topic, record.headers, row) or self.settings.default_tenant
+        tenant = self._tenant(record, route, row)
         if tenant is None:
             raise _Reject("no_tenant", "TenantError")
         policy = await self.policies.get(tenant)
@@ -241,7 +248,6 @@ class Masker:
         key, key_is_json = _decode_key(record.key, tenant)
         lang = policy.default_lang
         if route.kind == "message" and isinstance(body, dict):
-            lang = body.get("lang") or lang
             mode = policy.channel_mode(str(body["channel"]))
         else:
             mode = policy.channel_mode("cdc")
@@ -255,6 +261,16 @@ class Masker:
                 self._collect_message(plan, body, lang)
         return plan
 
+    def _tenant(self, record: InRecord, route: Route, row: dict[str, Any] | None) -> str | None:
+        """The record's tenant, first match wins: header, row field, topic mapping (the settings'
+        map, then a `{tenant}` part of the topic's name), the record key's field, the default.
+        Tombstones, truncates and logical messages have no row: the rest still names one."""
+        found = self.resolver.resolve(record.topic, record.headers, row) or route.tenant
+        if found is None and record.key is not None and self.resolver.record_field is not None:
+            with contextlib.suppress(ValueError):  # not JSON (or not UTF-8: `_decode_key` says so)
+                found = self.resolver.from_key(jsonio.loads(record.key))
+        return found or self.settings.default_tenant
+
     # Collection walks the whole record. Structure known by position and shape (`streams.shapes`)
     # is left alone; every other text, object key and number goes to detection.
 
@@ -266,9 +282,9 @@ class Masker:
             self._leaf(plan, plan.key, 0, str(key), None, None, lang, ("key",))
         elif plan.route.kind == "cdc" and isinstance(key, dict):
             if isinstance(key.get("payload"), dict) and set(key) <= {"schema", "payload"}:
-                self._collect_row(plan, key["payload"], ("key",), lang, 1)
                 if "schema" in key:
-                    self._collect_schema(plan, key, "schema", ("key", "$", "schema"), lang, 1)
+                    plan.key_schema = self._schema(plan, key, ("key", "$", "schema"), lang, True)
+                self._collect_row(plan, key["payload"], ("key",), lang, 1)
             else:
                 self._collect_row(plan, key, ("key",), lang, 0)
         else:
@@ -280,7 +296,7 @@ class Masker:
             payload = body["payload"]
             for name in body:  # paths name the wrapper's fields `$.schema`, `$.<name>`
                 if name == "schema":
-                    self._collect_schema(plan, body, name, ("$", name), lang, 1)
+                    plan.schema = self._schema(plan, body, ("$", name), lang, False)
                 elif name != "payload":
                     self._unknown(plan, body, name, ("$", name), lang, 1)
         else:
@@ -299,8 +315,50 @@ class Masker:
                 self._collect_known(plan, value, path, lang, shapes.structural_source)
             elif name == "transaction" and isinstance(value, dict):
                 self._collect_known(plan, value, path, lang, shapes.structural_transaction)
+            elif name == "message" and isinstance(value, dict) and payload.get("op") == "m":
+                self._collect_logical_message(plan, value, path, lang)
             elif not (name == "transaction" and value is None):
                 self._unknown(plan, payload, name, path, lang, 2)
+
+    def _schema(
+        self, plan: _Plan, holder: dict[str, Any], path: tuple[str | int, ...], lang: str, key: bool
+    ) -> SchemaInfo | None:
+        """A wrapper's `schema` block: walked for text to detect unless this block was already
+        walked clean for the tenant and policy; its typed fields (for `retype`) known once."""
+        block = holder["schema"]
+        try:
+            identity = jsonio.dumps(block) if isinstance(block, dict) else None
+        except Exception:  # too deep to encode: the walk rejects it
+            identity = None
+        if identity is None:
+            self._collect_schema(plan, holder, "schema", path, lang, 1)
+            return None
+        info = self._schemas.get(identity)
+        if info is None:
+            if len(self._schemas) >= SCHEMA_CACHE:
+                self._schemas.clear()
+            info = self._schemas[identity] = SchemaInfo.of(block, key)
+        verdict = (plan.tenant, plan.policy.version, lang)
+        if verdict not in info.clean:
+            start = len(plan.slots)
+            self._collect_schema(plan, holder, "schema", path, lang, 1)
+            walk = (info, verdict, start, len(plan.slots))
+            plan.walks = [walk] if plan.walks is None else [*plan.walks, walk]
+        return info
+
+    def _collect_logical_message(
+        self, plan: _Plan, message: dict[str, Any], path: tuple[str | int, ...], lang: str
+    ) -> None:
+        """An `op: m` event's `message` (`prefix`, `content`): `content` is bytes, base64 in JSON,
+        so detection reads the text it encodes and the masked text is encoded back."""
+        for name in message:
+            value, where = message[name], (*path, name)
+            text = _base64_text(value) if name == "content" else None
+            if text is None:
+                self._unknown(plan, message, name, where, lang, 3)
+            elif text:
+                self._leaf(plan, message, name, text, None, None, lang, where)
+                plan.slots[-1].encode = _base64
 
     def _collect_known(
         self,
@@ -344,24 +402,75 @@ class Masker:
     def _collect_row(
         self, plan: _Plan, row: dict[str, Any], path: tuple[str | int, ...], lang: str, depth: int
     ) -> None:
-        """A table row (or a CDC record key): column names are detected too, values by field rule."""
-        table, rules = plan.route.table, plan.policy.fields
+        """A table row (or a CDC record key): column names are detected too, values by field rule.
+
+        Values are detected in the row's language: its language column's (`lang_columns` of the
+        policy), else each text's own (`guess_lang`), else `lang`. Columns whose name looks
+        personal are detected whatever their value (numbers too), the name before the value."""
+        table, rules, policy = plan.route.table, plan.policy.fields, plan.policy
+        row_lang: str | None = None
+        if policy.lang_columns:
+            row_lang = lang_code(row.get(policy.lang_columns.get(str(table), "")))
         for column in row:
-            self._key(plan, row, column, (*path, column), lang)
+            where = (*path, column)
+            self._key(plan, row, column, where, lang)
             field_name = f"{table}.{column}"
             rule = rules.get(field_name)
-            if rule != "keep":  # a kept column: no slot, no detection
-                self._walk(plan, row, column, field_name, rule, lang, (*path, column), depth + 1)
+            if rule == "keep":  # a kept column: no slot, no detection
+                continue
+            value = row[column]
+            kind = type(value)
+            if kind is str:
+                label = ""
+                if rule is None or rule == "detect":
+                    label = column_kind(column).label  # a personal column: detection reads `phone: ...`
+                self._leaf(plan, row, column, value, field_name, rule, row_lang, where, label)
+            elif kind is int or kind is float:
+                self._number(plan, row, field_name, rule, where, row_lang or lang)
+            else:
+                self._walk(plan, row, column, field_name, rule, row_lang, where, depth + 1)
+
+    def _number(
+        self,
+        plan: _Plan,
+        row: dict[str, Any],
+        field_name: str,
+        rule: str | None,
+        path: tuple[str | int, ...],
+        lang: str,
+    ) -> None:
+        """A row's number (`path`: side, column). A field rule's class takes it whole; otherwise
+        detection sees it when it has `NUMBER_DIGITS` digits or its column's name looks personal.
+        Dates and instants (by the schema's logical type, or a birth column's shape) are read as
+        ISO text."""
+        side, column = str(path[0]), str(path[-1])
+        value = row[column]
+        kind = column_kind(column)
+        ruled = rule is not None and rule != "detect"
+        if ruled or kind.personal:
+            info = plan.key_schema if side == "key" else plan.schema
+            logical = None if info is None else info.logical.get((side, column))
+            text = temporal_text(value, logical, kind.birth)
+            if text is None:
+                text = str(value) if ruled else (shapes.number_text(value) or _digits(value))
+        else:
+            text = shapes.number_text(value)
+            if text is None:
+                return
+        self._leaf(plan, row, column, text, field_name, rule, lang, path, "" if ruled else kind.label)
 
     def _collect_message(self, plan: _Plan, body: dict[str, Any], lang: str) -> None:
-        """A support message (validated by `_plan`): ids of an unexpected shape are detected."""
+        """A support message (validated by `_plan`): ids of an unexpected shape are detected.
+        `text`, `sender` and `metadata` in the message's `lang`, else their own language
+        (`guess_lang`), else `lang` (the policy's)."""
+        own = body.get("lang")  # two lower-case letters, or None
         for name in body:
             value = body[name]
             if name in ("text", "sender"):
                 if isinstance(value, str):
-                    self._leaf(plan, body, name, value, None, None, lang, (name,))
+                    self._leaf(plan, body, name, value, None, None, own, (name,))
             elif name == "metadata":
-                self._walk(plan, body, name, None, None, lang, (name,), 1)
+                self._walk(plan, body, name, None, None, own, (name,), 1)
             elif (name in ("message_id", "conversation_id") and _odd_id(value)) or (
                 name == "tenant_id" and isinstance(value, str) and value != plan.tenant
             ):
@@ -388,12 +497,13 @@ class Masker:
         key: int | str,
         field_name: str | None,
         rule: str | None,
-        lang: str,
+        lang: str | None,
         path: tuple[str | int, ...],
         depth: int,
     ) -> None:
         """Collect the texts of `container[key]` (object keys included); `rule`: the policy's rule
-        for `field_name` (None without a field), never `keep` (kept columns are not walked)."""
+        for `field_name` (None without a field), never `keep` (kept columns are not walked);
+        `lang` None: each text's own language, else the policy's."""
         value = container[key]
         if isinstance(value, str):
             self._leaf(plan, container, key, value, field_name, rule, lang, path)
@@ -404,7 +514,7 @@ class Masker:
                 )
             if isinstance(value, dict):
                 for k in value:
-                    self._key(plan, value, k, (*path, k), lang)
+                    self._key(plan, value, k, (*path, k), lang or plan.policy.default_lang)
                     self._walk(plan, value, k, field_name, rule, lang, (*path, k), depth + 1)
             else:
                 for i in range(len(value)):
@@ -435,10 +545,13 @@ class Masker:
         text: str,
         field_name: str | None,
         rule: str | None,
-        lang: str,
+        lang: str | None,
         path: tuple[str | int, ...],
+        context: str = "",
     ) -> None:
-        """A slot for the leaf `text` (= str(container[key])); its spans when its field's rule fixes them."""
+        """A slot for the leaf `text` (= str(container[key]), or what the number or bytes there
+        read as); its spans when its field's rule fixes them. `lang` None: the text's own
+        language (`guess_lang`), else the policy's; `context`: what detection sees before it."""
         if len(text) > MAX_CHARS:
             raise _Reject(
                 "too_large",
@@ -446,9 +559,10 @@ class Masker:
                 plan.tenant,
                 f"a text of {len(text)} characters exceeds the detection limit of {MAX_CHARS}",
             )
-        plan.slots.append(
-            _Slot(container, key, text, field_name, lang, path, rule_spans(text, rule, plan.policy))
-        )
+        spans = rule_spans(text, rule, plan.policy)
+        if lang is None:
+            lang = (guess_lang(text) if spans is None else None) or plan.policy.default_lang
+        plan.slots.append(_Slot(container, key, text, field_name, lang, path, spans, False, context))
 
     # -- 2. detect ---------------------------------------------------------------------------
 
@@ -550,6 +664,12 @@ class Masker:
         record = plan.record
         reference = record.reference
         masked_names = _rename_keys(plan)
+        if plan.walks is not None:
+            for info, verdict, start, end in plan.walks:
+                if not any(slot.spans for slot in plan.slots[start:end]):
+                    info.clean.add(verdict)
+        if plan.schema is not None or plan.key_schema is not None:
+            _retype_fields(plan)
         scores: dict[str, list[float]] = {}  # per class, in order of first detection
         detections = []
         for slot in plan.slots:
@@ -622,6 +742,38 @@ def _rename_keys(plan: _Plan) -> dict[str, str]:
     return names
 
 
+def _retype_fields(plan: _Plan) -> None:
+    """Rewrite the schema of every typed row field whose value was masked (`streams.columns`),
+    in the value's and the key's schema block. `before` and `after` describe one table: a field
+    retyped on one side is retyped on the other too, where a number becomes its text."""
+    changed: dict[str, set[str]] = {}
+    for slot in plan.slots:
+        path = slot.path
+        if slot.spans and not slot.is_key and len(path) == 2 and path[0] in ("before", "after", "key"):
+            changed.setdefault("key" if path[0] == "key" else "row", set()).add(str(path[1]))
+    body, key = plan.body[0], plan.key[0]
+    if plan.schema is not None and "row" in changed and isinstance(body, dict):
+        _retype_in(plan.schema, body.get("schema"), body.get("payload"), ("before", "after"), changed["row"])
+    if plan.key_schema is not None and "key" in changed and isinstance(key, dict):
+        _retype_in(plan.key_schema, key.get("schema"), {"key": key.get("payload")}, ("key",), changed["key"])
+
+
+def _retype_in(info: SchemaInfo, schema: Any, rows: Any, sides: tuple[str, ...], columns: set[str]) -> None:
+    if not isinstance(rows, dict):
+        return
+    for column in columns:
+        for side in sides:
+            at = info.typed.get((side, column))
+            node = None if at is None else node_at(schema, at)
+            if node is None:
+                continue
+            row = rows.get(side)
+            value = row.get(column) if isinstance(row, dict) else None
+            if value is not None and type(value) is not str:  # the other side's number, unmasked
+                value = row[column] = _dumps(value).decode("utf-8")  # type: ignore[index]
+            retype(node, value)
+
+
 def _path_text(path: tuple[str | int, ...], masked: dict[str, str]) -> str:
     """`after.notes`, `metadata.tags[0]`: a slot's path, with masked names for masked keys."""
     out = ""
@@ -647,13 +799,39 @@ def _why(exc: BaseException) -> str:
 def _document(slot: _Slot, plan: _Plan) -> Document:
     """What detection sees of a slot. An object key is a name whose words `_` joins
     (`4111111111111111_card`): detection sees spaces there (same length, same offsets)."""
-    text = slot.text.replace("_", " ") if slot.is_key else slot.text
+    text = slot.text.replace("_", " ") if slot.is_key else slot.context + slot.text
     return Document(text, slot.lang, slot.field, plan.policy)
 
 
 def _assign(slots: list[_Slot], found: list[list[Span]]) -> None:
     for slot, spans in zip(slots, found, strict=True):
+        if slot.context and spans:
+            spans = _past(spans, len(slot.context))
         slot.spans = spans
+
+
+def _past(spans: list[Span], n: int) -> list[Span]:
+    """Spans found in `context + text`, as positions in `text` (what fell in the context goes)."""
+    return [Span(max(0, s.start - n), s.end - n, s.entity, s.score, s.stage) for s in spans if s.end > n]
+
+
+def _digits(value: int | float) -> str:
+    """A number as detection reads it: its digits (no sign, no exponent)."""
+    return str(abs(value)) if type(value) is int else repr(abs(value))
+
+
+def _base64_text(value: Any) -> str | None:
+    """The UTF-8 text a base64 value encodes (a logical message's `content`), else None."""
+    if type(value) is not str:
+        return None
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _base64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
 def _decode_key(raw: bytes | None, tenant: str) -> tuple[Any, bool]:

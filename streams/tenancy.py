@@ -1,4 +1,4 @@
-"""Which tenant a record belongs to: a header, a field, or the topic it arrived on."""
+"""Which tenant a record belongs to: a header, a field, the topic it arrived on, or its key."""
 
 from __future__ import annotations
 
@@ -41,6 +41,17 @@ class TenantResolver:
             if candidate:
                 return candidate
         return self.topics.get(topic)
+
+    def from_key(self, key: Any) -> str | None:
+        """The tenant field of a decoded JSON record key (`{"tenant_id": "acme", "id": 42}`, or
+        the `payload` of a Debezium key with its schema): what tombstones, truncates and
+        deletes without the column still carry."""
+        if self.record_field is None or not isinstance(key, Mapping):
+            return None
+        payload = key.get("payload")
+        if isinstance(payload, Mapping) and "schema" in key:
+            key = payload
+        return _valid(key.get(self.record_field))
 
 
 def _valid(value: object) -> str | None:

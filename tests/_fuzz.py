@@ -42,6 +42,22 @@ ENVELOPE = {
                "lsn": 24023928, "ts_ms": 1_700_000_000_000},
     "ts_ms": 1_700_000_000_123,
 }  # fmt: skip
+#: A JSON-converter schema block describing `CONTACT` (typed fields get rewritten when masked).
+_ROW_SCHEMA = {
+    "type": "struct",
+    "optional": True,
+    "name": "crm.public.contacts.Value",
+    "fields": [
+        {"type": "int32", "optional": False, "field": "id"},
+        *({"type": "string", "optional": True, "field": c} for c in CONTACT if c != "id"),
+    ],
+}
+TYPED = {
+    "type": "struct",
+    "optional": False,
+    "name": "crm.public.contacts.Envelope",
+    "fields": [{**_ROW_SCHEMA, "field": "before"}, {**_ROW_SCHEMA, "field": "after"}],
+}
 MESSAGE = {
     "message_id": "m-1",
     "tenant_id": "acme",
@@ -149,8 +165,10 @@ def case(rng: random.Random) -> Case:
     if kind == "cdc":
         body: dict[str, Any] = json.loads(json.dumps(ENVELOPE))
         if rng.random() < 0.5:
-            schema = {"type": "struct", "name": "crm.contacts.Envelope", "optional": False}
-            body = {"schema": schema, "payload": body}
+            schema = rng.choice(
+                [{"type": "struct", "name": "crm.contacts.Envelope", "optional": False}, TYPED]
+            )
+            body = {"schema": json.loads(json.dumps(schema)), "payload": body}
     else:
         body = json.loads(json.dumps(MESSAGE))
     for _ in range(rng.randint(1, 4)):

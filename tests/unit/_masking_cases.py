@@ -13,6 +13,7 @@ Regenerate (only on purpose, for an intended change of the output):
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 from collections.abc import Sequence
@@ -43,6 +44,7 @@ GOLDEN_POLICY = Policy.model_validate(
             "contacts.ssn": "US_SSN",
             "tickets.subject": "detect",
             "tickets.requester": "EMAIL",
+            "contacts.dob": "DOB",
         },
         "channels": {"messaging": "redact"},
     }
@@ -88,6 +90,45 @@ def _cdc(
     payload.update(extra)
     body = {"schema": {"type": "struct", "optional": False}, "payload": payload} if wrapped else payload
     return json.dumps(body, ensure_ascii=False).encode()
+
+
+def _col(column: str, kind: str, **extra: Any) -> dict[str, Any]:
+    return {"type": kind, "optional": True, "field": column, **extra}
+
+
+#: A Debezium JSON-converter schema block of typed columns (issue 21): a phone stored as int64 and
+#: a birth date as `io.debezium.time.Date` without rules, a ruled date of birth, a timestamp.
+_TYPED_VALUE = {
+    "type": "struct",
+    "optional": True,
+    "name": "crm.public.contacts.Value",
+    "fields": [
+        _col("id", "int32", optional=False),
+        _col("email", "string"),
+        _col("phone", "int64", default=0),
+        _col("birth_date", "int32", name="io.debezium.time.Date", version=1),
+        _col("dob", "int32", name="io.debezium.time.Date", version=1),
+        _col("updated_at", "int64", name="io.debezium.time.Timestamp", version=1),
+    ],
+}
+TYPED_SCHEMA = {
+    "type": "struct",
+    "optional": False,
+    "name": "crm.public.contacts.Envelope",
+    "fields": [
+        {**_TYPED_VALUE, "field": "before"},
+        {**_TYPED_VALUE, "field": "after"},
+        _col("op", "string", optional=False),
+    ],
+}
+TYPED_ROW = {
+    "id": 42,
+    "email": "jane.roe@example.org",
+    "phone": 14155550134,
+    "birth_date": 7319,
+    "dob": 7319,
+    "updated_at": 1714557600000,
+}
 
 
 ROW: dict[str, Any] = {
@@ -313,6 +354,65 @@ def cases() -> list[tuple[str, InRecord]]:
         (
             "bad_message",
             rec(json.dumps({"message_id": "", "channel": "web", "text": "x"}).encode(), t="support.messages"),
+        ),
+        # issue 21: real Debezium streams
+        (
+            "typed_columns_schema_rewritten",
+            rec(
+                json.dumps(
+                    {
+                        "schema": TYPED_SCHEMA,
+                        "payload": {
+                            "before": {**TYPED_ROW, "phone": 12, "birth_date": None},
+                            "after": TYPED_ROW,
+                            "op": "u",
+                            "source": {"table": "contacts"},
+                        },
+                    }
+                ).encode()
+            ),
+        ),
+        (
+            "typed_key_schema_rewritten",
+            rec(
+                _cdc(ROW),
+                key=json.dumps(
+                    {
+                        "schema": {"type": "struct", "fields": [_col("phone", "int64", optional=False)]},
+                        "payload": {"phone": 14155550134},
+                    }
+                ).encode(),
+            ),
+        ),
+        ("tombstone_tenant_from_key", rec(None, key=b'{"id":42,"tenant_id":"acme"}', headers=())),
+        ("tombstone_no_tenant", rec(None, headers=())),
+        (
+            "truncate_tenant_from_topic",
+            rec(
+                json.dumps(
+                    {"op": "t", "before": None, "after": None, "source": {"table": "tickets"}}
+                ).encode(),
+                key=None,
+                headers=(),
+                t="crm.cdc.tickets",
+            ),
+        ),
+        (
+            "logical_message",
+            rec(
+                json.dumps(
+                    {
+                        "op": "m",
+                        "ts_ms": 1,
+                        "source": {"table": "contacts"},
+                        "message": {
+                            "prefix": "notes",
+                            "content": base64.b64encode(b"mail jane.roe@example.org").decode(),
+                        },
+                    }
+                ).encode(),
+                key=b'{"prefix":"notes"}',
+            ),
         ),
     ]
 

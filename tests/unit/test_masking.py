@@ -256,6 +256,8 @@ FIELD_POLICY = Policy.model_validate(
             "contacts.account": "IBAN",
             "contacts.tag": "CUSTOMER_TIER",
         },
+        # a field rule's class is builtin or declared: CUSTOMER_TIER is a custom entity
+        "custom": [{"name": "CUSTOMER_TIER", "dictionary": ["tier-unused-in-these-texts"]}],
         "entities": {"IBAN_CODE": False},
     }
 )
