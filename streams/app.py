@@ -21,11 +21,14 @@ import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from detectors import Document, Span
-from streams import metrics
+from streams import metrics, vault_watch
 from streams.checkpoints import Checkpointer
+from streams.health import READINESS
 from streams.kafka import InRecord, OutRecord, in_record
+from streams.kafka_client import faust_credentials
 from streams.masking import Masker
 from streams.policies import PolicyBook, vault_loader
+from streams.routing import subscription
 from streams.service import Backoff, Delivery, MaskService, Send, SendMany
 from streams.settings import Role, WorkerSettings
 from streams.unmask_service import UnmaskService
@@ -55,10 +58,9 @@ faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer = _with_fetch_wait
 
 
 def input_topics(settings: WorkerSettings, role: Role) -> list[str]:
-    """The topics a role consumes."""
-    if role == "mask":
-        return [settings.cdc_topic(t) for t in settings.cdc_tables] + [settings.messages_topic]
-    return [settings.unmask_requests_topic]
+    """The topics a role consumes by name (none where a CDC topic pattern with wildcards makes
+    the subscription a regular expression: `streams.routing.subscription`, aiokafka only)."""
+    return list(subscription(settings, role).topics)
 
 
 def app_id(settings: WorkerSettings, role: Role) -> str:
@@ -71,6 +73,7 @@ def faust_app(settings: WorkerSettings, role: Role) -> faust.App:
     app = faust.App(
         app_id(settings, role),
         broker=";".join(f"kafka://{s}" for s in settings.bootstrap_servers()),
+        broker_credentials=faust_credentials(settings),
         processing_guarantee=settings.processing_guarantee,
         autodiscover=False,
         web_enabled=False,
@@ -113,12 +116,15 @@ class Runtime:
         self.unmask: UnmaskService | None = None
         self.delivery: Delivery | None = None
         self._lock = asyncio.Lock()
+        self._watch: asyncio.Task[None] | None = None
 
     async def ready(self) -> Runtime:
         """Open the vault (waiting out an unreachable database) and build the services."""
         async with self._lock:
             if self.vault is None:
                 self.vault = await self._open_vault()
+                READINESS.set(vault=True)
+                self._watch = asyncio.create_task(vault_watch.watch(self.vault, READINESS))
                 self.delivery = Delivery(self.settings, self.send, self.vault, self.send_many)
                 if self.detect is not None:
                     book = PolicyBook.from_files(
@@ -175,6 +181,8 @@ class Runtime:
         return finish
 
     async def close(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
         if self.mask is not None:
             self.mask.masker.close()
         if self.vault is not None:
@@ -246,5 +254,18 @@ def build(
         await runtime.close()
 
     app.on_before_shutdown.connect(_close)  # type: ignore[arg-type]
+
+    async def _assigned(_app: Any, assigned: Any, **_kw: Any) -> None:
+        READINESS.set(assigned=True, partitions=len(assigned))
+
+    async def _revoked(_app: Any, revoked: Any, **_kw: Any) -> None:
+        READINESS.set(assigned=False, partitions=0)
+
+    app.on_partitions_assigned.connect(_assigned)  # type: ignore[arg-type]
+    app.on_partitions_revoked.connect(_revoked)  # type: ignore[arg-type]
+
+    @app.task
+    async def _open_at_start() -> None:  # readiness needs the vault before the first record
+        await runtime.ready()
 
     return app, runtime

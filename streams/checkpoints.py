@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from streams.kafka import OutRecord
+from streams.kafka_client import Target, client_options
 from vault import audit
 from vault.store import Vault
 
@@ -74,11 +75,12 @@ class Checkpointer:
         return len(points)
 
 
-async def published(bootstrap: list[str], topic: str, idle_s: float = 1.0) -> list[audit.Checkpoint]:
-    """Every checkpoint on the audit topic, read from its start to its end."""
+async def published(target: Target, topic: str, idle_s: float = 1.0) -> list[audit.Checkpoint]:
+    """Every checkpoint on the audit topic, read from its start to its end (`target`: the worker's
+    settings, or a plaintext broker URL or server list)."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**client_options(target), enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = consumer.partitions_for_topic(topic)

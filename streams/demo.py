@@ -34,6 +34,7 @@ from faker import Faker
 from detectors import parse_policy
 from streams.embedded import EmbeddedStack, embedded_stack
 from streams.errors import StreamsError
+from streams.kafka_client import PLAINTEXT, Target, client_options
 from streams.settings import WorkerSettings
 from streams.topics import create_topics
 from streams.unmask_client import signed_request
@@ -178,8 +179,8 @@ async def _setup_vault(url: str, master_key: str) -> dict[str, str]:
         }
 
 
-async def _produce(bootstrap: str, records: Sequence[tuple[str, bytes | None, bytes]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+async def _produce(target: Target, records: Sequence[tuple[str, bytes | None, bytes]]) -> None:
+    producer = AIOKafkaProducer(**client_options(target), acks="all")
     await producer.start()
     try:
         acks = [await producer.send(topic, value, key=key) for topic, key, value in records]
@@ -189,9 +190,9 @@ async def _produce(bootstrap: str, records: Sequence[tuple[str, bytes | None, by
 
 
 async def _read(
-    bootstrap: str, topics: Sequence[str], want: Callable[[list[Any]], bool], timeout: float
+    target: Target, topics: Sequence[str], want: Callable[[list[Any]], bool], timeout: float
 ) -> list[Any]:
-    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(*topics, **client_options(target), auto_offset_reset="earliest")
     await consumer.start()
     seen: list[Any] = []
     deadline = time.monotonic() + timeout
@@ -222,9 +223,9 @@ def run(
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="veilstream-demo-")))
         on_step("starting the embedded broker (Tansu) and Postgres")
         servers = stack.enter_context(embedded_stack())
-        bootstrap = servers.broker.bootstrap
         settings = WorkerSettings(
-            broker_url=bootstrap,
+            **PLAINTEXT,  # the embedded broker, whatever the environment says about another cluster
+            broker_url=servers.broker.bootstrap,
             app_id="veilstream-demo",
             partitions=2,
             session_timeout=1.0,
@@ -259,14 +260,14 @@ def run(
             records.append((settings.messages_topic, msg["conversation_id"].encode(), _json(msg)))
         on_step(f"producing {len(contacts)} CRM change events and {len(messages)} support messages")
         produced = time.monotonic()
-        asyncio.run(_produce(bootstrap, records))
+        asyncio.run(_produce(settings, records))
         outputs = [settings.masked_cdc_topic("contacts"), settings.masked_messages_topic]
 
         def complete(seen: list[Any]) -> bool:
             _check_alive(mask, tmp / "mask.log")
             return len({_header(r, "veilstream-source") for r in seen}) >= len(records)
 
-        masked = asyncio.run(_read(bootstrap, outputs, complete, timeout))
+        masked = asyncio.run(_read(settings, outputs, complete, timeout))
         seconds["first batch (incl. worker start)"] = time.monotonic() - produced
 
         rows = _pair(contacts, messages, masked, settings)
@@ -282,14 +283,14 @@ def run(
         forged = {**requests[0], "request_id": "demo-forged"}
         del forged["signature"]
         requests.append(forged)
-        asyncio.run(_produce(bootstrap, [(settings.unmask_requests_topic, r["request_id"].encode(), _json(r))
+        asyncio.run(_produce(settings, [(settings.unmask_requests_topic, r["request_id"].encode(), _json(r))
                                          for r in requests]))  # fmt: skip
 
         def answered(seen: list[Any]) -> bool:
             _check_alive(unmask, tmp / "unmask.log")
             return len(seen) >= len(requests)
 
-        replies = asyncio.run(_read(bootstrap, [settings.unmask_replies_topic], answered, timeout))
+        replies = asyncio.run(_read(settings, [settings.unmask_replies_topic], answered, timeout))
         by_id = {r.key.decode(): json.loads(r.value) for r in replies}
         with_ner = ner == "on" or (ner == "auto" and importlib.util.find_spec("flair") is not None)
         stages = "patterns + custom" + (" + NER" if with_ner else "")

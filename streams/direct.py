@@ -44,8 +44,11 @@ from aiokafka.structs import ConsumerRecord, TopicPartition
 from streams import metrics
 from streams.app import Detect, Runtime, app_id, input_topics, observe_delay
 from streams.fetch_wait import FetchWait
+from streams.health import READINESS
 from streams.kafka import InRecord, OutRecord, in_record
+from streams.kafka_client import client_options, connect_problem
 from streams.partitioner import partition_of
+from streams.routing import subscription
 from streams.service import Backoff, refused
 from streams.settings import Role, WorkerSettings
 from vault.settings import VaultSettings
@@ -68,11 +71,13 @@ class _Rebalance(ConsumerRebalanceListener):
         self.worker = worker
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
+        READINESS.set(assigned=False, partitions=0)
         async with self.worker.lock:
             await self.worker.settle()
             log.info("partitions revoked count=%d", len(revoked))
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
+        READINESS.set(assigned=True, partitions=len(assigned))
         log.info("partitions assigned count=%d", len(assigned))
 
 
@@ -91,10 +96,10 @@ class DirectWorker:
         self.settings = settings
         self.role = role
         self.lock = asyncio.Lock()
-        servers = settings.bootstrap_servers()
+        options = client_options(settings)
         self.consumer = AIOKafkaConsumer(
             *input_topics(settings, role),
-            bootstrap_servers=servers,
+            **options,
             group_id=app_id(settings, role),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -104,7 +109,7 @@ class DirectWorker:
             heartbeat_interval_ms=int(min(3.0, settings.session_timeout / 3) * 1000),
         )
         self.producer = AIOKafkaProducer(
-            bootstrap_servers=servers,
+            **options,
             acks="all",
             linger_ms=0,
             enable_idempotence=False,
@@ -195,17 +200,21 @@ class DirectWorker:
             try:
                 await client.start()
                 return
-            except KafkaError as exc:
-                await backoff.wait("broker", exc, f"{name} start: {type(exc).__name__}")
+            except (KafkaError, KeyError, ValueError) as exc:  # SCRAM refusals surface as KeyError
+                await backoff.wait("broker", exc, f"{name} start: {connect_problem(exc)}")
 
     async def run(self) -> None:
         """Consume until cancelled."""
         await self._start(self.producer, "producer")
         try:
-            self.consumer.subscribe(input_topics(self.settings, self.role), listener=_Rebalance(self))
+            await self.runtime.ready()  # the vault first: no partitions for a worker that cannot mask
+            wanted = subscription(self.settings, self.role)  # names, or a regular expression
+            if wanted.pattern is None:
+                self.consumer.subscribe(list(wanted.topics), listener=_Rebalance(self))
+            else:
+                self.consumer.subscribe(pattern=wanted.pattern, listener=_Rebalance(self))
             await self._start(self.consumer, "consumer")
             self.fetch_wait.attach(self.consumer)
-            await self.runtime.ready()
             within = int(self.settings.batch_within * 1000)
             while True:
                 fetched = await self.consumer.getmany(timeout_ms=within, max_records=self.settings.batch_size)
@@ -234,7 +243,9 @@ class DirectWorker:
         offsets = {tp: batch[-1].offset + 1 for tp, batch in fetched.items() if batch}
         previous = self.delivering
         if previous is not None:
+            waited = time.perf_counter()
             await previous  # deliveries in batch order; a failure stops the worker here
+            metrics.DELIVERY_WAIT.observe(time.perf_counter() - waited)
         self.delivering = asyncio.create_task(self._deliver(deliver, offsets))
 
     async def _deliver(

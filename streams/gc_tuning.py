@@ -17,8 +17,13 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
+from typing import Any
+
+from streams import metrics
 
 log = logging.getLogger(__name__)
+_started: list[float] = []
 
 
 def tune(threshold: int) -> bool:
@@ -34,4 +39,18 @@ def tune(threshold: int) -> bool:
     return True
 
 
-__all__ = ["tune"]
+def observe() -> None:
+    """Time every collection into `veilstream_gc_pause_seconds` (per generation): the latency
+    breakdown tells GC pauses from the other waits. Idempotent."""
+    if _timer not in gc.callbacks:
+        gc.callbacks.append(_timer)
+
+
+def _timer(phase: str, info: dict[str, Any]) -> None:
+    if phase == "start":
+        _started[:] = [time.perf_counter()]
+    elif _started:
+        metrics.GC_PAUSE.labels(str(info.get("generation", "?"))).observe(time.perf_counter() - _started[0])
+
+
+__all__ = ["observe", "tune"]

@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaProducer
 
 from streams.dlq import from_quarantine
 from streams.kafka import REPLAY_HEADER
+from streams.kafka_client import client_options
 from streams.settings import WorkerSettings
 from vault.store import Vault
 
@@ -34,7 +35,7 @@ async def replay(
         entries = [e for e in entries if e.reference in wanted]
     if not entries:
         return 0
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers(), acks="all")
+    producer = AIOKafkaProducer(**client_options(settings), acks="all")
     await producer.start()
     count = 0
     try:

@@ -9,15 +9,17 @@ the broker are waited out with capped exponential back-off; nothing is dropped, 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from streams import metrics
+from streams import metrics, tracing
 from streams.checkpoints import Checkpointer
 from streams.dlq import dlq_record, quarantine_payload, quarantine_tenant
+from streams.health import READINESS
 from streams.kafka import InRecord, OutRecord
 from streams.masking import Masked, Masker, Outcome, Rejected, transient
 from streams.settings import WorkerSettings
@@ -25,8 +27,15 @@ from streams.settings import WorkerSettings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-#: Produce errors that no retry can fix: the record is rejected (DLQ) instead.
-_PERMANENT = ("MessageSizeTooLargeError", "RecordTooLargeError", "InvalidTopicError")
+#: Produce errors that no retry can fix: the record is rejected (DLQ) instead. The broker answers
+#: `CorruptRecordException` for a record it refuses as such, as Apache Kafka refuses a keyless
+#: record (a Debezium truncate) on a compacted topic: the same bytes would be refused forever.
+_PERMANENT = (
+    "MessageSizeTooLargeError",
+    "RecordTooLargeError",
+    "InvalidTopicError",
+    "CorruptRecordException",
+)
 
 
 class Send(Protocol):
@@ -74,6 +83,8 @@ class Backoff:
         """Count, log and sleep. `reason` replaces the error class in the log: pass only text
         known to be free of values and connection strings (e.g. a `VaultError` message)."""
         metrics.RETRIES.labels(dependency).inc()
+        if dependency == "vault":
+            READINESS.set(vault=False)
         why = reason or type(exc).__name__
         log.warning("%s unavailable (%s); retrying in %.1fs", dependency, why, self.delay)
         await asyncio.sleep(self.delay)
@@ -175,7 +186,7 @@ class MaskService:
 
     async def deliver(self, records: Sequence[InRecord], outcomes: list[Outcome]) -> list[Outcome]:
         """The second half of `process`: produce, then quarantine what could not be masked or produced."""
-        outcomes = await self._deliver(outcomes)
+        outcomes = await self._deliver(_traced(records, outcomes))
         await self.delivery.reject(records, outcomes)
         if self.checkpointer is not None:
             try:
@@ -218,6 +229,16 @@ class MaskService:
                 await self.delivery.backoff.wait("broker", next(iter(failed.values())))
         metrics.STAGE_SECONDS.labels("produce").observe(time.perf_counter() - start)
         return final
+
+
+def _traced(records: Sequence[InRecord], outcomes: list[Outcome]) -> list[Outcome]:
+    """Each masked record and its audit record with its input's W3C `traceparent`, if any."""
+    out = list(outcomes)
+    for i, (source, outcome) in enumerate(zip(records, outcomes, strict=True)):
+        if isinstance(outcome, Masked) and tracing.traceparent(source.headers) is not None:
+            record, audit = tracing.carry(source, outcome.record), tracing.carry(source, outcome.audit)
+            out[i] = dataclasses.replace(outcome, record=record, audit=audit)
+    return out
 
 
 def _count(produced: Sequence[Masked]) -> None:

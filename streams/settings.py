@@ -11,10 +11,12 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streams.fetch_wait import active_wait
+from streams.kafka_client import KafkaClientSettings
+from streams.routing import TopicPattern
 
 Role = Literal["mask", "unmask"]
 
@@ -32,11 +34,17 @@ _TOPIC_NAMES = (
 )
 
 
-class WorkerSettings(BaseSettings):
+#: The metrics, health and readiness port of each role when `VEILSTREAM_METRICS_PORT` is unset:
+#: a mask and an unmask worker on one host do not collide.
+DEFAULT_METRICS_PORTS: dict[str, int] = {"mask": 9400, "unmask": 9401}
+
+
+class WorkerSettings(BaseSettings, KafkaClientSettings):
+    """The worker's settings; the Kafka connection ones (broker, TLS, SASL) come from
+    `streams.kafka_client.KafkaClientSettings`."""
+
     model_config = SettingsConfigDict(env_prefix="VEILSTREAM_", frozen=True, extra="ignore")
 
-    #: Kafka bootstrap servers, `kafka://host:port` or `host:port` (comma-separated for several).
-    broker_url: str = "kafka://127.0.0.1:9092"
     #: faust app id: the consumer group of the masking worker (the unmask role appends `-unmask`).
     app_id: str = "veilstream"
     #: Tenant policy files (YAML or JSON). Tenants without one are refused (`unknown_tenant`).
@@ -53,6 +61,11 @@ class WorkerSettings(BaseSettings):
     #: CDC tables read from `crm.cdc.<table>` and written to `masked.crm.<table>`.
     cdc_tables: tuple[str, ...] = ("contacts", "tickets")
     cdc_prefix: str = "crm.cdc."
+    #: Debezium's own topic names instead of `cdc_prefix` + table: `{table}` where the table
+    #: stands, `{tenant}` where a tenant id does, `{server}`, `{schema}` or any `{name}` for one
+    #: dot-free part of any value (`{server}.{schema}.{table}`, `crm.public.{table}`);
+    #: `streams.routing`. Wildcards need the aiokafka engine.
+    cdc_topic_pattern: str | None = None
     masked_cdc_prefix: str = "masked.crm."
     messages_topic: str = "support.messages"
     masked_messages_topic: str = "masked.support.messages"
@@ -104,9 +117,38 @@ class WorkerSettings(BaseSettings):
     #: Unmask worker: how far (seconds, either way) a signed request's `ts` may be from now.
     unmask_max_skew_s: float = Field(default=300.0, gt=0, le=86_400)
 
-    #: Prometheus metrics endpoint of the worker (port 0 disables it).
+    #: The worker's HTTP endpoint: `/metrics`, `/healthz`, `/readyz` (port 0 disables it; unset:
+    #: 9400 for the mask role, 9401 for the unmask role).
     metrics_host: str = "127.0.0.1"
-    metrics_port: int = Field(default=9400, ge=0, le=65535)
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    #: Log lines as text or as one JSON object per line (`streams._logging`); never values either way.
+    log_format: Literal["text", "json"] = "text"
+
+    def metrics_port_of(self, role: Role) -> int:
+        """The port of `role`'s HTTP endpoint (0: none)."""
+        return DEFAULT_METRICS_PORTS[role] if self.metrics_port is None else self.metrics_port
+
+    @field_validator("cdc_topic_pattern")
+    @classmethod
+    def _topic_pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            TopicPattern.parse(value)  # ValueError says what is wrong
+        return value
+
+    @model_validator(mode="after")
+    def _pattern_engine(self) -> WorkerSettings:
+        pattern = self.topic_pattern
+        if pattern is not None and pattern.wildcards and self.engine == "faust":
+            raise ValueError(
+                "VEILSTREAM_CDC_TOPIC_PATTERN with placeholders besides {table}"
+                " needs VEILSTREAM_ENGINE=aiokafka"
+            )
+        return self
+
+    @property
+    def topic_pattern(self) -> TopicPattern | None:
+        """`cdc_topic_pattern`, parsed (None: topics are `cdc_prefix` + table)."""
+        return None if self.cdc_topic_pattern is None else TopicPattern.parse(self.cdc_topic_pattern)
 
     @property
     def flowing_fetch_wait_ms(self) -> int:
@@ -118,18 +160,26 @@ class WorkerSettings(BaseSettings):
     def under_prefix(self, prefix: str) -> WorkerSettings:
         """The same settings with every topic name (and both CDC topic prefixes) under
         `<prefix>.`: several deployments, or test runs, on one broker without a shared topic."""
-        return self.model_copy(update={name: f"{prefix}.{getattr(self, name)}" for name in _TOPIC_NAMES})
+        update = {name: f"{prefix}.{getattr(self, name)}" for name in _TOPIC_NAMES}
+        if self.cdc_topic_pattern is not None:
+            update["cdc_topic_pattern"] = f"{prefix}.{self.cdc_topic_pattern}"
+        return self.model_copy(update=update)
 
     def cdc_topic(self, table: str) -> str:
-        return f"{self.cdc_prefix}{table}"
+        """The input topic of `table` (`ValueError` where the topic pattern has wildcards)."""
+        pattern = self.topic_pattern
+        return f"{self.cdc_prefix}{table}" if pattern is None else pattern.topic(table)
 
     def masked_cdc_topic(self, table: str) -> str:
         return f"{self.masked_cdc_prefix}{table}"
 
     def all_topics(self) -> list[str]:
-        """Every topic the worker reads or writes, inputs first."""
+        """Every topic the worker reads or writes, inputs first (the CDC inputs only where each
+        table has one topic: topics a pattern with wildcards matches are Debezium's to create)."""
+        pattern = self.topic_pattern
+        inputs = [] if pattern is not None and pattern.wildcards else self.cdc_tables
         return [
-            *(self.cdc_topic(t) for t in self.cdc_tables),
+            *(self.cdc_topic(t) for t in inputs),
             self.messages_topic,
             *(self.masked_cdc_topic(t) for t in self.cdc_tables),
             self.masked_messages_topic,
@@ -140,21 +190,12 @@ class WorkerSettings(BaseSettings):
         ]
 
     def as_env(self) -> dict[str, str]:
-        """These settings as `VEILSTREAM_*` variables (for a child process to read back)."""
+        """These settings as `VEILSTREAM_*` variables (for a child process to read back; secrets included)."""
         out = {}
         for name, value in self.model_dump(mode="json").items():
+            raw = getattr(self, name)
+            if isinstance(raw, SecretStr):
+                value = raw.get_secret_value()
             if value is not None:
                 out[f"VEILSTREAM_{name.upper()}"] = value if isinstance(value, str) else json.dumps(value)
-        return out
-
-    def bootstrap_servers(self) -> list[str]:
-        """`broker_url` as aiokafka wants it: a list of `host:port`."""
-        out = []
-        for part in self.broker_url.split(","):
-            part = part.strip()
-            for scheme in ("kafka://", "tcp://", "aiokafka://"):
-                if part.startswith(scheme):
-                    part = part[len(scheme) :]
-            if part:
-                out.append(part)
         return out

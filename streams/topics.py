@@ -21,6 +21,7 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from streams._logging import muted
 from streams.errors import StreamsError
+from streams.kafka_client import Target, client_options
 from streams.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -31,15 +32,9 @@ EXISTS = "exists"
 _REQUEST_TIMEOUT_MS = 5_000
 
 
-def _servers(bootstrap: str | Sequence[str]) -> list[str]:
-    if isinstance(bootstrap, str):  # parse like the settings do, without reading the environment
-        return WorkerSettings.model_construct(broker_url=bootstrap).bootstrap_servers()
-    return list(bootstrap)
-
-
-async def _admin(servers: list[str]) -> AIOKafkaAdminClient:
+async def _admin(options: dict[str, Any]) -> AIOKafkaAdminClient:
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=servers, client_id="veilstream-admin", request_timeout_ms=_REQUEST_TIMEOUT_MS
+        **options, client_id="veilstream-admin", request_timeout_ms=_REQUEST_TIMEOUT_MS
     )
     try:
         await admin.start()
@@ -49,19 +44,21 @@ async def _admin(servers: list[str]) -> AIOKafkaAdminClient:
     return admin
 
 
-async def wait_for_broker(bootstrap: str | Sequence[str], timeout: float = 10.0) -> None:
+async def wait_for_broker(target: Target, timeout: float = 10.0) -> None:
     """Retry a metadata request until the broker answers; `StreamsError` after `timeout` seconds.
 
-    `bootstrap`: `kafka://host:port` / `host:port` (comma-separated) or a list of `host:port`.
+    `target`: the worker's settings (TLS and SASL included), or a plaintext `kafka://host:port` /
+    `host:port` (comma-separated) or list of `host:port`.
     """
-    servers = _servers(bootstrap)
+    options = client_options(target)
+    servers = options["bootstrap_servers"]
     deadline = time.monotonic() + timeout
     delay = 0.05
     reason = "no answer"
     with muted("aiokafka"):
         while True:
             try:
-                admin = await asyncio.wait_for(_admin(servers), max(deadline - time.monotonic(), 0.1))
+                admin = await asyncio.wait_for(_admin(options), max(deadline - time.monotonic(), 0.1))
             except (KafkaError, TimeoutError) as exc:
                 reason = type(exc).__name__
             else:
@@ -88,10 +85,11 @@ async def create_topics(settings: WorkerSettings, names: Sequence[str] | None = 
     Raises `StreamsError` when the broker does not answer.
     """
     wanted = list(dict.fromkeys(settings.all_topics() if names is None else names))
-    servers = settings.bootstrap_servers()
+    options = client_options(settings)
+    servers = options["bootstrap_servers"]
     try:
         with muted("aiokafka"):
-            admin = await _admin(servers)
+            admin = await _admin(options)
     except KafkaError as exc:
         raise StreamsError(
             f"Kafka broker at {','.join(servers)} does not answer ({type(exc).__name__})"

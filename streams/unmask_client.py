@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from streams.errors import StreamsError
+from streams.kafka_client import client_options
 from streams.settings import WorkerSettings
 from vault.signing import Signed, signing_key
 
@@ -63,10 +64,10 @@ async def ask(
     """Produce signed requests and wait for their replies; request_id → reply body."""
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-    bootstrap = settings.bootstrap_servers()
+    options = client_options(settings)
     wanted = {r["request_id"] for r in requests}
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    consumer = AIOKafkaConsumer(**options, enable_auto_commit=False)
+    producer = AIOKafkaProducer(**options, acks="all")
     await consumer.start()
     await producer.start()
     try:

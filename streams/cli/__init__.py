@@ -8,6 +8,8 @@ from streams.cli import demo as _demo
 from streams.cli import detect as _detect
 from streams.cli import dev_cmds as _dev
 from streams.cli import evaluate as _evaluate
+from streams.cli import suggest_cmds as _suggest
+from streams.cli import tokens_cmds as _tokens
 from streams.cli import vault_cmds as _vault
 from streams.cli import worker_cmds as _worker
 
@@ -25,9 +27,17 @@ app.command("eval")(_evaluate.evaluate)
 _vault.register(app)
 _worker.register(app)
 _dev.register(app)
+_tokens.register(app)
+_suggest.register(app)
 
 
 def main() -> None:
+    import sys
+
+    from streams.env_check import warnings
+
+    for line in warnings():  # names only, never values
+        print(line, file=sys.stderr)
     app()
 
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import regex
 import typer
 
 from detectors import DetectorsError, Pipeline, Policy, PolicyError, load_policy
@@ -23,16 +24,35 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def load_settings(cls: type[S], **overrides: Any) -> S:
-    """`cls()` from `VEILSTREAM_*`; an invalid variable fails with its name (never its value)."""
+    """`cls()` from `VEILSTREAM_*`; an invalid variable fails with one line naming it (never its
+    value), exit code 2."""
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
     try:
         settings = cls()
     except ValidationError as exc:
-        errors = exc.errors(include_input=False)
-        where = ", ".join("VEILSTREAM_" + ".".join(str(p) for p in e["loc"]).upper() for e in errors)
-        raise fail(f"invalid settings: {where}") from None
+        raise fail(f"invalid settings: {_describe(exc)}") from None
+    except SettingsError as exc:  # a list or map that is not JSON
+        field = regex.search(r'field "(\w+)"', str(exc))
+        name = f"VEILSTREAM_{field.group(1).upper()}" if field else "a VEILSTREAM_ variable"
+        raise fail(
+            f"invalid settings: {name} is not valid JSON (lists and maps are JSON,"
+            ' e.g. VEILSTREAM_CDC_TABLES=\'["contacts","tickets"]\')'
+        ) from None
     return settings.model_copy(update=overrides) if overrides else settings
+
+
+def _describe(exc: Any) -> str:
+    """The variables a `ValidationError` is about; a check across variables gives its message
+    (which names variables only)."""
+    parts = []
+    for error in exc.errors(include_input=False):
+        if error["loc"]:
+            parts.append("VEILSTREAM_" + ".".join(str(p) for p in error["loc"]).upper())
+        else:
+            parts.append(str(error["msg"]).removeprefix("Value error, "))
+    return ", ".join(dict.fromkeys(parts))
 
 
 def policy_or_default(path: Path | None) -> Policy:

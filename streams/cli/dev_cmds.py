@@ -51,7 +51,7 @@ def _topics_table(status: dict[str, str], err: bool = False) -> None:
 async def _create(settings: WorkerSettings, wait: float) -> dict[str, str]:
     from streams.topics import create_topics, wait_for_broker
 
-    await wait_for_broker(settings.bootstrap_servers(), wait)
+    await wait_for_broker(settings, wait)
     return await create_topics(settings)
 
 
@@ -132,6 +132,7 @@ def dev_up(partitions: PartitionsOpt = None) -> None:
     """
     from streams.embedded import embedded_stack
     from streams.errors import StreamsError
+    from streams.kafka_client import PLAINTEXT
     from vault.errors import VaultError
     from vault.settings import VaultSettings
 
@@ -140,7 +141,8 @@ def dev_up(partitions: PartitionsOpt = None) -> None:
     needs_key = vault.master_key is None and vault.master_key_file is None
     try:
         with _stop_signals(), embedded_stack() as stack:
-            settings = _worker_settings(partitions=partitions, broker_url=stack.broker.url)
+            embedded = {"broker_url": stack.broker.url, **PLAINTEXT}  # whatever TLS/SASL the env names
+            settings = _worker_settings(partitions=partitions).model_copy(update=embedded)
             status = _prepare(stack, settings)
             _topics_table(status, err=True)
             for line in _exports(stack, master_key=needs_key):

@@ -43,9 +43,16 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 
 
 def _settings(**overrides: Any) -> VaultSettings:
+    """The vault's settings; exit 2 with one line when one is invalid or the database is not named."""
     from vault import VaultSettings
 
-    return load_settings(VaultSettings, **overrides)
+    settings = load_settings(VaultSettings, **overrides)
+    if "database_url" not in settings.model_fields_set | overrides.keys():
+        raise fail(
+            "VEILSTREAM_DATABASE_URL is not set: the vault database's libpq URL"
+            " (e.g. postgresql://user:password@host:5432/veilstream)"
+        )
+    return settings
 
 
 def _run(work: Callable[[], Awaitable[T]]) -> T:
@@ -191,7 +198,7 @@ def audit_verify(
     if from_topic:
         settings = load_settings(WorkerSettings)
         try:
-            external = _run(lambda: published(settings.bootstrap_servers(), settings.audit_topic))
+            external = _run(lambda: published(settings, settings.audit_topic))
         except (TimeoutError, OSError) as exc:
             raise fail(f"broker unavailable: {type(exc).__name__}", 1) from None
 
@@ -235,10 +242,12 @@ def audit_checkpoint(
     if publish and points:
         from aiokafka import AIOKafkaProducer
 
+        from streams.kafka_client import client_options
+
         settings = load_settings(WorkerSettings)
 
         async def send() -> None:
-            producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers(), acks="all")
+            producer = AIOKafkaProducer(**client_options(settings), acks="all")
             await producer.start()
             try:
                 for record in (checkpoint_record(p, settings.audit_topic) for p in points):

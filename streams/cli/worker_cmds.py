@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import time
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
@@ -21,6 +22,8 @@ from streams.errors import StreamsError
 
 if TYPE_CHECKING:
     from streams.settings import WorkerSettings
+
+log = logging.getLogger(__name__)
 
 dlq_app = typer.Typer(help="Records the worker could not mask: list and replay them.", no_args_is_help=True)
 
@@ -63,9 +66,12 @@ def worker(
     import faust
 
     from detectors import Policy, PolicyError, load_policy
-    from streams import gc_tuning, metrics
+    from streams import gc_tuning
+    from streams._logging import configure, dict_config
     from streams.app import build
     from streams.cli.vault_cmds import _settings as vault_settings
+    from streams.health import READINESS
+    from streams.kafka_client import KafkaConfigError, client_options
     from vault.errors import MasterKeyError
     from vault.keys import LocalKeyProvider
 
@@ -78,35 +84,81 @@ def worker(
     overrides = {k: v for k, v in (("ner", ner), ("engine", engine)) if v is not None}
     settings = _worker_settings(**overrides)
     vsettings = vault_settings()
+    configure(log_level, settings.log_format)
     try:
+        client_options(settings)  # the TLS and SASL files can be read
         LocalKeyProvider.from_settings(vsettings)
-    except MasterKeyError as exc:
+    except (KafkaConfigError, MasterKeyError) as exc:
         raise fail(str(exc)) from None
     for path in settings.policy_files:
         try:
             load_policy(path)
         except PolicyError as exc:
             raise fail(str(exc)) from None
+    _serve_endpoint(settings, role)  # /healthz answers, /readyz says "not yet" while the rest starts
+    _check_vault(vsettings)
     detect = None
     if role == "mask":
+        started = time.perf_counter()
         flag = {"auto": None, "on": True, "off": False}[settings.ner]
-        detect = build_pipeline(Policy.default(), flag).detect_many
-    try:
-        metrics.serve(settings.metrics_host, settings.metrics_port)
-    except OSError as exc:
-        logging.getLogger(__name__).warning("metrics endpoint not started: %s", type(exc).__name__)
+        detect = build_pipeline(Policy.default(), flag).detect_many  # the NER model loads here
+        log.info("detection ready seconds=%.2f", time.perf_counter() - started)
+    READINESS.set(model=True)
     if settings.engine == "aiokafka":
         from streams import direct
 
-        fmt = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
-        logging.basicConfig(level=log_level.upper(), format=fmt)
         gc_tuning.tune(settings.gc_threshold)  # startup is done
-        raise typer.Exit(direct.run(settings, vsettings, role, detect))  # type: ignore[arg-type]
+        gc_tuning.observe()
+        try:
+            code = direct.run(settings, vsettings, role, detect)  # type: ignore[arg-type]
+        except MasterKeyError as exc:  # the key changed under a running worker
+            raise fail(str(exc)) from None
+        raise typer.Exit(code)
     app, _ = build(settings, vsettings, role, detect)  # type: ignore[arg-type]
     gc_tuning.tune(settings.gc_threshold)
+    gc_tuning.observe()
+    logging_config = dict_config(log_level, "json") if settings.log_format == "json" else None
     faust.Worker(
-        app, loglevel=log_level.upper(), quiet=True, redirect_stdouts=False
+        app, loglevel=log_level.upper(), quiet=True, redirect_stdouts=False, logging_config=logging_config
     ).execute_from_commandline()
+
+
+def _serve_endpoint(settings: WorkerSettings, role: str) -> None:
+    """Start `/metrics`, `/healthz`, `/readyz` on the role's port; exit 2 naming it when it is taken."""
+    from streams import health
+
+    port = settings.metrics_port_of(role)  # type: ignore[arg-type]
+    try:
+        health.serve(settings.metrics_host, port)
+    except OSError as exc:
+        raise fail(
+            f"cannot serve /metrics, /healthz and /readyz on {settings.metrics_host}:{port}"
+            f" ({type(exc).__name__}: {exc.strerror or 'in use'}); set VEILSTREAM_METRICS_PORT to a free"
+            " port, or 0 for none"
+        ) from None
+
+
+def _check_vault(vsettings: Any) -> None:
+    """Open the vault once: a master key that does not unwrap its keys stops the start (exit 2);
+    an unreachable database is waited out later, by the worker."""
+    import asyncio
+
+    from vault.errors import MasterKeyError, VaultError
+    from vault.store import Vault
+
+    async def check() -> None:
+        vault = await Vault.open(vsettings)
+        await vault.close()
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(check())
+    except MasterKeyError as exc:
+        raise fail(str(exc)) from None
+    except VaultError as exc:  # its messages name no values and no connection string
+        log.warning("vault not ready at start (%s); the worker waits for it", exc)
+    finally:
+        loop.close()
 
 
 @dlq_app.command("list")

@@ -336,7 +336,7 @@ def test_unmask_worker_reveals_only_to_signed_requests_and_audits_every_one(
         secret = secrets[key or who] if (key or who) in secrets else secrets["mailer"]
         return signed_request(
             secret, tenant="acme", principal=who, policy_name=policy, purpose="email_send",
-            token_value=masked, request_id=rid, **kw,
+            request_id=rid, **{"token_value": masked, **kw},
         )  # fmt: skip
 
     def out(body: dict[str, Any]) -> tuple[str, bytes, bytes, tuple[()]]:
@@ -345,6 +345,8 @@ def test_unmask_worker_reveals_only_to_signed_requests_and_audits_every_one(
     unsigned = {k: v for k, v in signed("r3", "mailer").items() if k not in ("signature", "ts")}
     impersonated = signed("r4", "mailer", key="intruder")  # the intruder's secret, naming the mailer
     tampered = {**signed("r5", "mailer"), "token_value": masked + " and more"}
+    # as an LLM may give it back: tags re-cased and spaced, the closing tag dropped
+    rewritten = masked.replace("<EMAIL>", "< email > ").replace("</EMAIL>", "")
     requests = [
         out(signed("r1", "mailer")),
         out(signed("r2", "intruder")),
@@ -356,12 +358,13 @@ def test_unmask_worker_reveals_only_to_signed_requests_and_audits_every_one(
         out(signed("r8", "mailer", ts_ms=int(time.time() * 1000) - 3_600_000)),  # an hour old
         out(signed("r1", "mailer")),  # the same request id again: a replay
         (topic, b"r10", b"{oops", ()),
+        out(signed("r11", "mailer", token_value=rewritten)),
     ]
     asyncio.run(produce(kafka_server, requests))
     worker = WorkerProcess(env_of(settings, pg_url, master_key), tmp_path / "unmask.log", role="unmask")
     try:
         seen = asyncio.run(
-            consume(kafka_server, [settings.unmask_replies_topic, settings.dlq_topic], lambda s: len(s) >= 10)
+            consume(kafka_server, [settings.unmask_replies_topic, settings.dlq_topic], lambda s: len(s) >= 11)
         )
     finally:
         assert worker.stop() == 0
@@ -369,15 +372,18 @@ def test_unmask_worker_reveals_only_to_signed_requests_and_audits_every_one(
     replies = [json.loads(r.value) for r in seen if r.topic == settings.unmask_replies_topic]
     codes = sorted((r["request_id"], r.get("error", {}).get("code", "ok")) for r in replies)
     assert codes == [
-        ("r1", "ok"), ("r1", "replayed"), ("r2", "policy_refused"), ("r3", "unauthenticated"),
-        ("r4", "unauthenticated"), ("r5", "unauthenticated"), ("r6", "unauthenticated"),
-        ("r7", "unknown_policy"), ("r8", "stale"),
+        ("r1", "ok"), ("r1", "replayed"), ("r11", "ok"), ("r2", "policy_refused"),
+        ("r3", "unauthenticated"), ("r4", "unauthenticated"), ("r5", "unauthenticated"),
+        ("r6", "unauthenticated"), ("r7", "unknown_policy"), ("r8", "stale"),
     ]  # fmt: skip
-    (revealed,) = [r for r in replies if "value" in r]
+    revealed, repaired = sorted((r for r in replies if "value" in r), key=lambda r: str(r["request_id"]))
     assert revealed["request_id"] == "r1" and "error" not in revealed
     assert revealed["value"].startswith(
         "Write to jane.roe@example.org about card <CARD>"
     )  # CARD not in policy
+    card = revealed["value"].removeprefix("Write to jane.roe@example.org about card ")
+    assert revealed["leftovers"] == [{"text": card, "reason": "not_allowed"}] and revealed["unresolved"] == []
+    assert repaired["request_id"] == "r11" and repaired["value"] == revealed["value"]
     assert [json.loads(r.value)["reason"] for r in seen if r.topic == settings.dlq_topic] == ["bad_json"]
     assert "jane.roe" not in worker.text()
     with psycopg.connect(pg_url) as conn:
@@ -385,7 +391,7 @@ def test_unmask_worker_reveals_only_to_signed_requests_and_audits_every_one(
             r[0] for r in conn.execute("SELECT outcome FROM audit_log WHERE action = 'unmask' ORDER BY seq")
         ]
     assert sorted(outcomes) == sorted([
-        "ok", "refused: principal not named in the policy", "refused: unauthenticated",
+        "ok", "ok", "refused: principal not named in the policy", "refused: unauthenticated",
         "refused: unauthenticated", "refused: unauthenticated", "refused: unauthenticated",
         "refused: unknown policy", "refused: stale", "refused: replayed",
     ])  # fmt: skip

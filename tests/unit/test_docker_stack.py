@@ -34,7 +34,7 @@ COMPOSE = DOCKER / "compose.yaml"
 DOCKERFILE = DOCKER / "Dockerfile"
 DOCKERIGNORE = DOCKER / "Dockerfile.dockerignore"
 
-INFRA = {"kafka", "postgres"}
+INFRA = {"kafka", "postgres", "crm-db", "connect", "connector"}
 VEILSTREAM = {"migrate", "topics", "worker", "unmask-worker", "api"}
 COMMANDS = {
     "migrate": ["db", "migrate"],
@@ -538,3 +538,51 @@ def test_docker_compose_config_accepts_the_file(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+# ---------------------------------------------------------------- CDC from a real database
+
+
+def test_the_crm_database_replicates_logically(compose: dict[str, Any]) -> None:
+    crm = _service(compose, "crm-db")
+    command = " ".join(_command(crm))
+    assert "wal_level=logical" in command and "max_replication_slots" in command
+    init = DOCKER / "crm" / "init.sql"
+    mounts = " ".join(_walk_strings(crm.get("volumes")))
+    assert "./crm/init.sql:/docker-entrypoint-initdb.d/" in mounts and init.is_file()
+    sql = init.read_text(encoding="utf-8")
+    assert "CREATE TABLE contacts" in sql and "CREATE TABLE tickets" in sql and "REPLICA IDENTITY FULL" in sql
+    assert REQUIRED_VAR.fullmatch(_env(crm)["POSTGRES_PASSWORD"])
+
+
+def test_debezium_streams_the_crm_tables_to_the_topics_the_worker_reads(compose: dict[str, Any]) -> None:
+    from streams.routing import TopicPattern
+
+    connect, connector = _service(compose, "connect"), _service(compose, "connector")
+    assert "debezium/connect" in connect["image"]
+    assert set(connect["depends_on"]) == {"kafka", "crm-db"}
+    assert connect.get("healthcheck") and connector["depends_on"]["connect"]["condition"] == "service_healthy"
+    assert connector.get("restart") == "no"
+    assert "http://connect:8083/connectors/crm/config" in _command(connector)
+    config = json.loads((DOCKER / "crm" / "connector.json").read_text(encoding="utf-8"))
+    assert config["connector.class"] == "io.debezium.connector.postgresql.PostgresConnector"
+    assert config["database.hostname"] == "crm-db" and config["plugin.name"] == "pgoutput"
+    assert config["database.password"] == "${env:CRM_DB_PASSWORD}", "the password never lands in a topic"
+    assert _env(connect)["CONNECT_CONFIG_PROVIDERS"] == "env"
+    worker_env = _env(_service(compose, "worker"))
+    pattern = TopicPattern.parse(worker_env["VEILSTREAM_CDC_TOPIC_PATTERN"])
+    tables = json.loads(worker_env["VEILSTREAM_CDC_TABLES"])
+    for table in config["table.include.list"].split(","):
+        schema, name = table.split(".")
+        assert name in tables
+        assert pattern.topic(name) == f"{config['topic.prefix']}.{schema}.{name}"
+    partitions = int(worker_env["VEILSTREAM_PARTITIONS"])
+    assert int(config["topic.creation.default.partitions"]) == partitions, (
+        "a masked record keeps its partition"
+    )
+
+
+@pytest.mark.parametrize(("name", "port"), [("worker", 9400), ("unmask-worker", 9400)])
+def test_workers_are_healthy_when_ready(compose: dict[str, Any], name: str, port: int) -> None:
+    probe = " ".join(_walk_strings(_service(compose, name).get("healthcheck")))
+    assert f"http://127.0.0.1:{port}/readyz" in probe

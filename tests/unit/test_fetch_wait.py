@@ -130,7 +130,7 @@ class _ScriptedConsumer:
         self.waits: list[int] = []
         self.done = asyncio.Event()
 
-    def subscribe(self, _topics: list[str], listener: object) -> None:
+    def subscribe(self, _topics: list[str], pattern: object = None, listener: object = None) -> None:
         return None
 
     async def start(self) -> None:

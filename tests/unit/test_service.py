@@ -27,13 +27,24 @@ class MessageSizeTooLargeError(Exception):
     """Named like aiokafka's: a record no retry can deliver."""
 
 
+class CorruptRecordException(Exception):
+    """Named like aiokafka's: what Apache Kafka answers for a keyless record on a compacted topic."""
+
+
 class FakeBroker:
     """Records sends; fails the first `down` sends, and every send of a record whose value contains `huge`."""
 
-    def __init__(self, down: int = 0, huge: bytes | None = None, refuse_at_send: bool = False) -> None:
+    def __init__(
+        self,
+        down: int = 0,
+        huge: bytes | None = None,
+        refuse_at_send: bool = False,
+        refusal: type[Exception] = MessageSizeTooLargeError,
+    ) -> None:
         self.down = down
         self.huge = huge
         self.refuse_at_send = refuse_at_send  # raise as aiokafka's `send` does, before any ack
+        self.refusal = refusal
         self.acked: list[OutRecord] = []
         self.events: list[str] = []
 
@@ -44,8 +55,8 @@ class FakeBroker:
             fut.set_exception(KafkaConnectionError())
         elif self.huge is not None and self.huge in (record.value or b""):
             if self.refuse_at_send:
-                raise MessageSizeTooLargeError()
-            fut.set_exception(MessageSizeTooLargeError())
+                raise self.refusal()
+            fut.set_exception(self.refusal())
         else:
             self.acked.append(record)
             self.events.append(f"produce:{record.topic}")
@@ -124,16 +135,19 @@ def test_a_vault_outage_is_waited_out() -> None:
     assert "crm.cdc.contacts/2/1" in vault.kept
 
 
+@pytest.mark.parametrize("refusal", [MessageSizeTooLargeError, CorruptRecordException])
 @pytest.mark.parametrize("refuse_at_send", [False, True], ids=["on-ack", "at-send"])
-def test_a_record_the_broker_refuses_for_good_is_rejected_not_retried_forever(refuse_at_send: bool) -> None:
-    broker = FakeBroker(huge=b"HUGE", refuse_at_send=refuse_at_send)
+def test_a_record_the_broker_refuses_for_good_is_rejected_not_retried_forever(
+    refuse_at_send: bool, refusal: type[Exception]
+) -> None:
+    broker = FakeBroker(huge=b"HUGE", refuse_at_send=refuse_at_send, refusal=refusal)
     vault = FakeQuarantine(broker)
     ok, too_big = asyncio.run(
         service(broker, vault).process([record(cdc(ROW)), record(cdc({**ROW, "segment": "HUGE"}), offset=1)])
     )
     assert isinstance(ok, Masked)
     assert isinstance(too_big, Rejected) and too_big.reason == "produce_failed"
-    assert too_big.error_class == "MessageSizeTooLargeError"
+    assert too_big.error_class == refusal.__name__
     assert "crm.cdc.contacts/2/1" in vault.kept
 
 
