@@ -98,3 +98,27 @@ def negative_before(text: str, start: int, context: regex.Pattern[str] | None = 
     if last is None:
         return False
     return context is None or not context.search(text, last.end(), start)
+
+
+def trie(words: Iterable[str]) -> str:
+    """An alternation of literal words as a trie (`ju(?:l(?:io|y)?|n(?:e|io)?)`...).
+
+    Matches exactly what the longest-first alternation `julio|july|jul|...` matches (a word
+    is tried before its prefixes; two words that are not prefixes of each other never both
+    match at one place), but `regex` rejects a non-month in a few steps instead of ~90.
+    """
+    tree: dict[str, dict] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [regex.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(tree)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 
 import regex
 
 from detectors import entities
-from detectors.patterns._context import whole_words_regex
+from detectors.patterns._context import trie, whole_words_regex
 from detectors.patterns._recognizer import Hit
 from detectors.validators import is_birth_year
 
@@ -36,31 +36,7 @@ MONTHS: Mapping[str, int] = {
 }
 
 
-def _trie(words: Iterable[str]) -> str:
-    """An alternation of literal words as a trie (`ju(?:l(?:io|y)?|n(?:e|io)?)`...).
-
-    Matches exactly what the longest-first alternation `julio|july|jul|...` matches (a word
-    is tried before its prefixes; two words that are not prefixes of each other never both
-    match at one place), but `regex` rejects a non-month in a few steps instead of ~90.
-    """
-    tree: dict[str, dict] = {}
-    for word in words:
-        node = tree
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        branches = [regex.escape(char) + build(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return build(tree)
-
-
-_MONTH = _trie(MONTHS)
+_MONTH = trie(MONTHS)
 
 _DATE = regex.compile(
     r"\b(?<![./-])(?:"  # `\b`: every branch starts with a word character; faster than a lookbehind
@@ -93,7 +69,7 @@ _BIRTH_WORDS = whole_words_regex(_BIRTH_WORDS_WHOLE, _BIRTH_STEMS)
 _ALL_BIRTH_WORDS = [w.lower() for w in (*_BIRTH_WORDS_WHOLE, *_BIRTH_STEMS)]
 _BIRTH_ANYWHERE = regex.compile(
     (r"\b" if all(regex.match(r"\w", w) for w in _ALL_BIRTH_WORDS) else r"(?<!\w)")  # see words_regex
-    + f"(?:{_trie(_ALL_BIRTH_WORDS)})",
+    + f"(?:{trie(_ALL_BIRTH_WORDS)})",
     regex.IGNORECASE,
 )
 
