@@ -151,6 +151,44 @@ def real_shares(args: argparse.Namespace) -> RealShares:
     return RealShares(args.real_cities, args.real_orgs, args.split_addresses, args.wide_vocab)
 
 
+def _save(
+    tagger: Any,
+    config: TaggerConfig,
+    args: argparse.Namespace,
+    mixture: dict[str, int],
+    epoch: int,
+    best: tuple[float, dict[str, Any] | None, int],
+    started: float,
+) -> None:
+    """Write the model in its current weights with the run's provenance in `config.meta`."""
+    minutes = (time.perf_counter() - started) / 60
+    config.meta = {
+        "seed": args.seed,
+        "per_lang": args.per_lang,
+        "en_scale": args.en_scale,
+        "epochs_run": epoch,
+        "best_epoch": best[2],
+        "dev_pii_token_f1": round(best[0], 4),
+        "train_minutes": round(minutes, 1),
+        "threads": args.threads,
+        "embeddings": ",".join(config.embeddings),
+        "lexicon": {name: len(words) for name, words in config.lexicon.items()},
+        "subword_dim": config.subword_dim,
+        "real_cities": args.real_cities,
+        "real_orgs": args.real_orgs,
+        "split_addresses": args.split_addresses,
+        "real_lists": args.real_lists,
+        "wide_vocab": args.wide_vocab,
+        "init": str(args.init) if args.init else None,
+        "mixture": mixture,
+        "corpora_exclude": args.corpora_exclude if args.corpora else None,
+        "historical_share": args.historical_share if args.corpora else None,
+        "selected_on": str(args.select_on) if args.select_on else None,
+    }
+    save(tagger, config, args.out)
+    log.info("saved %s best_epoch=%d dev_pii_f1=%.4f minutes=%.1f", args.out, best[2], best[0], minutes)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -249,37 +287,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if f1 > best[0]:
             best = (f1, copy.deepcopy(tagger.state_dict()), epoch)
+            _save(tagger, config, args, mixture, epoch, best, started)  # a stopped run keeps its best epoch
         if args.max_minutes and time.perf_counter() - started > args.max_minutes * 60:
             log.info("time budget reached after epoch %d", epoch)
             break
     if best[1] is not None:
         tagger.load_state_dict(best[1])
-    minutes = (time.perf_counter() - started) / 60
-    config.meta = {
-        "seed": args.seed,
-        "per_lang": args.per_lang,
-        "en_scale": args.en_scale,
-        "epochs_run": epoch,
-        "best_epoch": best[2],
-        "dev_pii_token_f1": round(best[0], 4),
-        "train_minutes": round(minutes, 1),
-        "threads": args.threads,
-        "embeddings": ",".join(config.embeddings),
-        "lexicon": {name: len(words) for name, words in config.lexicon.items()},
-        "subword_dim": config.subword_dim,
-        "real_cities": args.real_cities,
-        "real_orgs": args.real_orgs,
-        "split_addresses": args.split_addresses,
-        "real_lists": args.real_lists,
-        "wide_vocab": args.wide_vocab,
-        "init": str(args.init) if args.init else None,
-        "mixture": mixture,
-        "corpora_exclude": args.corpora_exclude if args.corpora else None,
-        "historical_share": args.historical_share if args.corpora else None,
-        "selected_on": str(args.select_on) if args.select_on else None,
-    }
-    save(tagger, config, args.out)
-    log.info("saved %s best_epoch=%d dev_pii_f1=%.4f minutes=%.1f", args.out, best[2], best[0], minutes)
+    _save(tagger, config, args, mixture, epoch, best, started)
     return 0
 
 
