@@ -1,7 +1,8 @@
-"""Exception root for veilstream and the detectors' own subclasses.
+"""Exception root for veilstream, and the detectors' own subclasses.
 
-`detectors` depends on nothing else of ours, so the root lives here and `vault`
-and `streams` subclass it. Messages never carry the text being scanned.
+`VeilstreamError` lives here on purpose: `detectors` is the lowest layer and imports nothing
+else of ours, so `vault`, `streams` and the CLI subclass it without importing upward
+(`tests/unit/test_layering.py`). Messages never carry the text being scanned.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Tenant policy: what to detect, how sure to be, and what to do with it.
 
 Loaded from YAML or JSON and validated by pydantic. An invalid file raises one
-`PolicyError` that names the field at fault (never the value found there).
+`PolicyError` that names the field at fault (never the value found there). The file's
+`unmask_policies:` section belongs to the vault: it is kept here as data and validated by
+`vault.policies`, which loads the whole file for the worker, the API and `policy apply`.
 """
 
 from __future__ import annotations
@@ -21,11 +23,9 @@ from detectors.validators import VALIDATORS
 
 ChannelMode = Literal["redact", "tokenize"]
 DetectionMode = Literal["strict", "balanced"]
-#: How unmask reads tokens an LLM rewrote (`vault.token_reader`): `tolerant` reveals the forms it
-#: repairs, `strict` only the exact `<TAG>token</TAG>` (and a whole-item token); both report the rest.
-TokenRepair = Literal["strict", "tolerant"]
 Score = Annotated[float, Field(ge=0.0, le=1.0)]
-_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+#: A tenant's name, or a policy's.
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 #: A table or column name.
 _Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,128}$")]
 
@@ -100,21 +100,6 @@ class CustomEntity(_Model):
         return self
 
 
-class UnmaskPolicy(_Model):
-    """Who may reveal which classes, and for what purpose (enforced by the vault)."""
-
-    name: Annotated[str, Field(pattern=_NAME)]
-    classes: tuple[str, ...]
-    principals: tuple[str, ...]
-    purposes: tuple[str, ...] = ()
-    token_repair: TokenRepair = "tolerant"  # noqa: S105  # a mode, not a password
-
-    @field_validator("classes", mode="before")
-    @classmethod
-    def _canonical(cls, value: Any) -> Any:
-        return tuple(entities.canonical(str(v)) for v in value) if isinstance(value, list | tuple) else value
-
-
 class Override(_Model):
     """Settings that apply only in one workspace and/or environment."""
 
@@ -134,7 +119,7 @@ class Override(_Model):
 class Policy(_Model):
     """One tenant's detection and masking policy."""
 
-    tenant: Annotated[str, Field(pattern=_NAME)]
+    tenant: Annotated[str, Field(pattern=NAME_PATTERN)]
     workspace: str = "default"
     environment: str = "prod"
     version: str = "1"
@@ -152,7 +137,10 @@ class Policy(_Model):
     lang_columns: dict[_Identifier, _Identifier] = Field(default_factory=dict)
     custom: tuple[CustomEntity, ...] = ()
     overrides: tuple[Override, ...] = ()
-    unmask_policies: tuple[UnmaskPolicy, ...] = ()
+    #: Who may reveal which classes, for what purpose: a vault concept (`vault.policies.UnmaskPolicy`),
+    #: kept here as the file's data and validated by the vault, which stores and enforces it.
+    #: Detection never reads it.
+    unmask_policies: tuple[dict[str, Any], ...] = ()
 
     _keys = field_validator("entities", "thresholds", mode="before")(_canonical_keys)
 
@@ -174,12 +162,9 @@ class Policy(_Model):
 
     @model_validator(mode="after")
     def _unique_names(self) -> Policy:
-        for kind, names in (
-            ("custom", [c.name for c in self.custom]),
-            ("unmask_policies", [u.name for u in self.unmask_policies]),
-        ):
-            if len(names) != len(set(names)):
-                raise ValueError(f"{kind}: names must be unique")
+        names = [c.name for c in self.custom]
+        if len(names) != len(set(names)):
+            raise ValueError("custom: names must be unique")
         return self
 
     @model_validator(mode="after")
@@ -228,13 +213,14 @@ class Policy(_Model):
         return self.channels.get(channel, self.default_channel_mode)
 
 
-def _describe(error: ValidationError, source: str) -> str:
+def invalid_policy(error: ValidationError, source: str, at: str = "") -> PolicyError:
+    """One `PolicyError` for a validation error: every field at fault (under `at`), never a value."""
     parts = []
     for item in error.errors(include_input=False, include_url=False):
-        loc = ".".join(str(p) for p in item["loc"]) or "(root)"
+        loc = ".".join([*([at] if at else []), *(str(p) for p in item["loc"])]) or "(root)"
         msg = str(item["msg"]).removeprefix("Value error, ")
         parts.append(f"field '{loc}': {msg}")
-    return f"invalid policy {source}: " + "; ".join(parts)
+    return PolicyError(f"invalid policy {source}: " + "; ".join(parts))
 
 
 def parse_policy(data: Any, source: str = "<data>") -> Policy:
@@ -244,7 +230,7 @@ def parse_policy(data: Any, source: str = "<data>") -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        raise PolicyError(_describe(exc, source)) from None
+        raise invalid_policy(exc, source) from None
 
 
 def load_policy(path: str | Path) -> Policy:

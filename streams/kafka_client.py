@@ -2,9 +2,10 @@
 
 `KafkaClientSettings` holds the `VEILSTREAM_*` connection settings (mixed into
 `streams.settings.WorkerSettings`); `client_options` turns them into the keyword arguments of an
-aiokafka consumer, producer or admin client, and `faust_credentials` into faust's credentials. Both
-engines, `veilstream topics create`, the DLQ replay, the unmask client, the audit checkpoint reader
-and the demo build their clients from them, so one set of variables reaches every client.
+aiokafka consumer, producer or admin client, and `streams.engines.faust.faust_credentials` into
+faust's credentials. Both engines, `veilstream topics create`, the DLQ replay, the unmask client,
+the audit checkpoint reader and the demo build their clients from them, so one set of variables
+reaches every client.
 
 Secrets (the SASL password, an OAUTHBEARER token, the client key's password) are `SecretStr`, read
 from the variable or from a file named by `*_FILE`, and never logged or put in an error message.
@@ -15,14 +16,11 @@ from __future__ import annotations
 import ssl
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, SecretStr, model_validator
 
 from streams.errors import StreamsError
-
-if TYPE_CHECKING:
-    from faust.types.auth import CredentialsT
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
@@ -256,29 +254,6 @@ def client_options(target: Target) -> dict[str, Any]:
     return options
 
 
-def faust_credentials(settings: KafkaClientSettings) -> CredentialsT | None:
-    """The same connection as faust credentials (None: plaintext); faust maps them to aiokafka's
-    arguments exactly as `client_options` does."""
-    from faust.auth import OAuthCredentials, SASLCredentials, SSLCredentials
-
-    options = client_options(settings)
-    context = options.get("ssl_context")
-    mechanism = settings.sasl_mechanism
-    credentials: CredentialsT | None = None
-    if mechanism == "OAUTHBEARER":
-        credentials = OAuthCredentials(oauth_cb=options["sasl_oauth_token_provider"], ssl_context=context)
-    elif mechanism is not None:
-        credentials = SASLCredentials(
-            username=options["sasl_plain_username"],
-            password=options["sasl_plain_password"],
-            ssl_context=context,
-            mechanism=mechanism,
-        )
-    elif context is not None:
-        credentials = SSLCredentials(context)
-    return credentials
-
-
 __all__ = [
     "PLAINTEXT",
     "FileTokenProvider",
@@ -288,7 +263,6 @@ __all__ = [
     "as_settings",
     "client_options",
     "connect_problem",
-    "faust_credentials",
     "security_problem",
     "ssl_context",
 ]

@@ -6,8 +6,8 @@ tenant per batch, so NER and Postgres round trips amortize.
 
 Fail closed: a record that cannot be parsed, attributed to a known tenant, detected or
 tokenized becomes a `Rejected` with a stable reason code; nothing of it is ever output.
-Vault outages are not rejections: `VaultUnavailableError` (and connection errors) propagate
-so the caller backs off and retries the batch without committing.
+Vault outages are not rejections: an error `streams.error_policy` classifies as `TRANSIENT`
+propagates, so the caller backs off and retries the batch without committing.
 """
 
 from __future__ import annotations
@@ -23,23 +23,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import psycopg
-from psycopg_pool import PoolTimeout
-
 from detectors import Document, Policy, Span, redact
 from detectors.errors import DetectorsError
 from detectors.language import guess_lang, lang_code
 from detectors.pipeline import MAX_CHARS, rule_spans
 from streams import jsonio, metrics, shapes
 from streams.columns import SchemaInfo, column_kind, node_at, retype, temporal_text
+from streams.error_policy import Failure, classify
 from streams.errors import RecordError
 from streams.kafka import REPLAY_HEADER, InRecord, OutRecord
-from streams.policies import PolicyBook
 from streams.records import change_event_row, load_value, support_message_from
 from streams.routing import Route, Router, routes
 from streams.settings import WorkerSettings
 from streams.tenancy import TenantResolver
-from vault.errors import VaultUnavailableError
+from vault.policy_cache import PolicyCache
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +153,7 @@ class Masker:
         settings: WorkerSettings,
         detect: Detect,
         tokens: Tokens,
-        policies: PolicyBook,
+        policies: PolicyCache,
         resolver: TenantResolver | None = None,
     ) -> None:
         self.settings = settings
@@ -192,7 +189,7 @@ class Masker:
             except _Reject as rej:
                 outcomes[i] = rej.rejected
             except Exception as exc:  # one record must never stop the batch
-                if transient(exc):
+                if classify(exc) is Failure.TRANSIENT:
                     raise
                 outcomes[i] = Rejected("internal", type(exc).__name__)
         metrics.STAGE_SECONDS.labels("parse").observe(time.perf_counter() - start)
@@ -633,13 +630,13 @@ class Masker:
             try:
                 await self._tokenize(tenant, [plans[i] for i in indices])
             except Exception as exc:
-                if transient(exc):
+                if classify(exc) is Failure.TRANSIENT:
                     raise
                 for i in indices:  # isolate the record that cannot be tokenized
                     try:
                         await self._tokenize(tenant, [plans[i]])
                     except Exception as one:
-                        if transient(one):
+                        if classify(one) is Failure.TRANSIENT:
                             raise
                         rejected[i] = Rejected("tokenize_failed", type(one).__name__, tenant)
         return rejected
@@ -855,9 +852,4 @@ def _encode_key(key: Any, is_json: bool) -> bytes | None:
 _dumps = jsonio.dumps
 
 
-def transient(exc: BaseException) -> bool:
-    """Outages worth waiting out (the batch is retried), as opposed to a record that cannot be masked."""
-    return isinstance(exc, VaultUnavailableError | psycopg.OperationalError | PoolTimeout | OSError)
-
-
-__all__ = ["Masked", "Masker", "Outcome", "Rejected", "Route", "Tokens", "routes", "transient"]
+__all__ = ["Detect", "Masked", "Masker", "Outcome", "Rejected", "Route", "Tokens", "routes"]

@@ -1,9 +1,10 @@
 """One batch, start to finish: mask, quarantine the rejects, produce, wait for every ack.
 
-The caller commits (acks) the batch's offsets only after `process` returns: every masked
-record, audit record and DLQ reference of the batch has then been acknowledged by the broker,
-and every rejected record's raw content is in the quarantine table. Outages of Postgres or of
-the broker are waited out with capped exponential back-off; nothing is dropped, nothing spins.
+Steps 1 to 3 of the commit order that `streams.committer` owns: when `process` (or `deliver`)
+returns, every masked record, audit record and DLQ reference of the batch has been acknowledged
+by the broker, and every rejected record's raw content is in the quarantine table. Outages of
+Postgres or of the broker are waited out with capped exponential back-off; a record the broker
+refuses for good is rejected (`streams.error_policy`); nothing is dropped, nothing spins.
 """
 
 from __future__ import annotations
@@ -19,23 +20,14 @@ from typing import Any, Protocol, TypeVar
 from streams import metrics, tracing
 from streams.checkpoints import Checkpointer
 from streams.dlq import dlq_record, quarantine_payload, quarantine_tenant
+from streams.error_policy import Failure, classify
 from streams.health import READINESS
 from streams.kafka import InRecord, OutRecord
-from streams.masking import Masked, Masker, Outcome, Rejected, transient
+from streams.masking import Masked, Masker, Outcome, Rejected
 from streams.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-#: Produce errors that no retry can fix: the record is rejected (DLQ) instead. The broker answers
-#: `CorruptRecordException` for a record it refuses as such, as Apache Kafka refuses a keyless
-#: record (a Debezium truncate) on a compacted topic: the same bytes would be refused forever.
-_PERMANENT = (
-    "MessageSizeTooLargeError",
-    "RecordTooLargeError",
-    "InvalidTopicError",
-    "CorruptRecordException",
-)
 
 
 class Send(Protocol):
@@ -53,11 +45,11 @@ def refused(exc: BaseException) -> Awaitable[Any]:
 
 
 async def _enqueue(send: Send, record: OutRecord) -> Awaitable[Any]:
-    """`send(record)`; a permanent refusal raised at enqueue time becomes a failed ack."""
+    """`send(record)`; a refusal for good (`POISON`) raised at enqueue time becomes a failed ack."""
     try:
         return await send(record)
     except Exception as exc:
-        if type(exc).__name__ not in _PERMANENT:
+        if classify(exc) is not Failure.POISON:
             raise
         return refused(exc)
 
@@ -115,7 +107,7 @@ class Delivery:
             try:
                 result = await work()
             except Exception as exc:
-                if not (retry_all or transient(exc)):
+                if not (retry_all or classify(exc) is Failure.TRANSIENT):
                     raise
                 await self.backoff.wait(dependency, exc)
                 continue
@@ -222,7 +214,7 @@ class MaskService:
                 err = failed.get(i)
                 if err is None:
                     produced.append(pending.pop(i))
-                elif type(err).__name__ in _PERMANENT:
+                elif classify(err) is Failure.POISON:
                     final[i] = Rejected("produce_failed", type(err).__name__, pending.pop(i).tenant)
             _count(produced)
             if pending:

@@ -81,7 +81,7 @@ class WorkerSettings(BaseSettings, KafkaClientSettings):
     #: Records per detection/vault batch, and the longest wait to fill one (seconds).
     batch_size: int = Field(default=500, ge=1, le=10_000)
     batch_within: float = Field(default=0.005, gt=0, le=10)
-    #: `aiokafka`: the roles on a plain consumer-group loop (`streams.direct`). `faust`: the same
+    #: `aiokafka`: the roles on a plain consumer-group loop (`streams.engines.aiokafka`). `faust`: the same
     #: roles as faust-streaming agents over faust streams; about half the records/s where
     #: the worker is CPU-bound and twice the latency (faust's consumer thread and conductor cost
     #: about 300 µs per record; docs/performance.md). Same delivery guarantees either way.

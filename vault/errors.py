@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import psycopg
+from psycopg_pool import PoolTimeout
+
 from detectors.errors import VeilstreamError
 
 
@@ -31,3 +34,8 @@ class TokenSpaceExhaustedError(VaultError):
 
 class VaultUnavailableError(VaultError):
     """The database stayed unreachable or locked through every retry: try again later (HTTP 503)."""
+
+
+#: The vault is unavailable, not wrong: the database is unreachable or overloaded, or stayed
+#: so through `vault._retry`'s attempts. Callers may try again later (`streams.error_policy`).
+UNAVAILABLE: tuple[type[BaseException], ...] = (VaultUnavailableError, psycopg.OperationalError, PoolTimeout)

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from detectors import entities
-from detectors.policy import UnmaskPolicy
 from vault import audit, policies
 from vault._retry import retrying
 from vault.detokenize import Revealed, detokenize
 from vault.errors import PolicyRefusedError, UnknownPolicyError, VaultError
+from vault.policies import UnmaskPolicy
 from vault.principals import Principal
 from vault.store import Vault
 from vault.token_reader import Fragment, looks_like_token, reader

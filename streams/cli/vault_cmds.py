@@ -159,11 +159,11 @@ def principal_disable(tenant: TenantOpt, name: NameOpt) -> None:
 @policy_app.command("apply")
 def policy_apply(file: Annotated[Path, typer.Argument(help="Tenant policy (YAML or JSON).")]) -> None:
     """Store a tenant policy and make its unmask policies the tenant's only ones."""
-    from detectors import PolicyError, load_policy
+    from detectors import PolicyError
     from vault import policies
 
     try:
-        policy = load_policy(file)
+        policy = policies.load(file)
     except PolicyError as exc:
         raise fail(str(exc)) from None
 

@@ -63,17 +63,15 @@ def worker(
     # A SIGTERM while the worker starts (before the engine installs its own handler) is a clean
     # stop too: nothing is consumed or committed yet. Python's default would end it with -15.
     signal.signal(signal.SIGTERM, _stop_while_starting)
-    import faust
-
-    from detectors import Policy, PolicyError, load_policy
-    from streams import gc_tuning
-    from streams._logging import configure, dict_config
-    from streams.app import build
+    from detectors import Policy, PolicyError
+    from streams._logging import configure
     from streams.cli.vault_cmds import _settings as vault_settings
+    from streams.engines import engine as engine_named
     from streams.health import READINESS
     from streams.kafka_client import KafkaConfigError, client_options
     from vault.errors import MasterKeyError
     from vault.keys import LocalKeyProvider
+    from vault.policies import load as load_policy
 
     if role not in ("mask", "unmask"):
         raise fail("--role is mask or unmask")
@@ -104,23 +102,12 @@ def worker(
         detect = build_pipeline(Policy.default(), flag).detect_many  # the NER model loads here
         log.info("detection ready seconds=%.2f", time.perf_counter() - started)
     READINESS.set(model=True)
-    if settings.engine == "aiokafka":
-        from streams import direct
-
-        gc_tuning.tune(settings.gc_threshold)  # startup is done
-        gc_tuning.observe()
-        try:
-            code = direct.run(settings, vsettings, role, detect)  # type: ignore[arg-type]
-        except MasterKeyError as exc:  # the key changed under a running worker
-            raise fail(str(exc)) from None
-        raise typer.Exit(code)
-    app, _ = build(settings, vsettings, role, detect)  # type: ignore[arg-type]
-    gc_tuning.tune(settings.gc_threshold)
-    gc_tuning.observe()
-    logging_config = dict_config(log_level, "json") if settings.log_format == "json" else None
-    faust.Worker(
-        app, loglevel=log_level.upper(), quiet=True, redirect_stdouts=False, logging_config=logging_config
-    ).execute_from_commandline()
+    run = engine_named(settings.engine)
+    try:
+        code = run(settings, vsettings, role, detect, log_level)  # type: ignore[arg-type]
+    except MasterKeyError as exc:  # the key changed under a running worker
+        raise fail(str(exc)) from None
+    raise typer.Exit(code)
 
 
 def _serve_endpoint(settings: WorkerSettings, role: str) -> None:

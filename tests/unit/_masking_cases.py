@@ -24,8 +24,8 @@ from _stream_fakes import FakeTokens
 from detectors import Document, Policy, Span
 from streams.kafka import REPLAY_HEADER, InRecord
 from streams.masking import Masked, Masker, Outcome
-from streams.policies import PolicyBook
 from streams.settings import WorkerSettings
+from vault.policy_cache import PolicyCache
 
 GOLDEN_POLICY = Policy.model_validate(
     {
@@ -75,7 +75,7 @@ def golden_masker() -> Masker:
     settings = WorkerSettings(
         cdc_tables=("contacts", "tickets"), default_tenant=None, topic_tenants={"crm.cdc.tickets": "globex"}
     )
-    return Masker(settings, fake_detect, FakeTokens(), PolicyBook([GOLDEN_POLICY, OTHER_POLICY]))
+    return Masker(settings, fake_detect, FakeTokens(), PolicyCache([GOLDEN_POLICY, OTHER_POLICY]))
 
 
 def _cdc(

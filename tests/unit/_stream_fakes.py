@@ -11,9 +11,9 @@ from typing import Any
 from detectors import Policy, Span, apply_spans, default_pipeline
 from streams.kafka import InRecord
 from streams.masking import Masker
-from streams.policies import PolicyBook
 from streams.settings import WorkerSettings
 from vault.errors import TokenSpaceExhaustedError
+from vault.policy_cache import PolicyCache
 
 EMAIL = "jane.roe@example.org"
 PHONE = "+1 415 555 0134"
@@ -66,7 +66,7 @@ def settings(**kw: Any) -> WorkerSettings:
 def masker(tokens: FakeTokens | None = None, detect: Any = None, **kw: Any) -> Masker:
     pipeline = default_pipeline()
     return Masker(
-        settings(**kw), detect or pipeline.detect_many, tokens or FakeTokens(), PolicyBook([POLICY])
+        settings(**kw), detect or pipeline.detect_many, tokens or FakeTokens(), PolicyCache([POLICY])
     )
 
 

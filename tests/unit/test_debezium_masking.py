@@ -14,8 +14,8 @@ from _stream_fakes import FakeTokens, run
 from detectors import Document, Policy, Span, default_pipeline
 from streams.kafka import InRecord
 from streams.masking import Masked, Masker, Rejected
-from streams.policies import PolicyBook
 from streams.settings import WorkerSettings
+from vault.policy_cache import PolicyCache
 
 POLICY = Policy.model_validate(
     {
@@ -37,7 +37,7 @@ def masker(detect: Any = None, **kw: Any) -> Masker:
         WorkerSettings(**{**base, **kw}),
         detect or PIPELINE.detect_many,
         FakeTokens(),
-        PolicyBook([POLICY, OTHER]),
+        PolicyCache([POLICY, OTHER]),
     )
 
 
@@ -247,7 +247,7 @@ def test_typed_personal_columns_are_masked_and_their_schema_rewritten() -> None:
 
 def test_the_token_of_a_date_is_the_token_of_its_iso_text() -> None:
     tokens = FakeTokens()
-    m = Masker(WorkerSettings(cdc_tables=("contacts",)), PIPELINE.detect_many, tokens, PolicyBook([POLICY]))
+    m = Masker(WorkerSettings(cdc_tables=("contacts",)), PIPELINE.detect_many, tokens, PolicyCache([POLICY]))
     row = {"dob": 7319}
     (typed,) = run(
         m, [rec(envelope(row), topic="crm.cdc.contacts", headers=(("veilstream-tenant", b"acme"),))]

@@ -12,7 +12,7 @@ import pytest
 from aiokafka.consumer.fetcher import Fetcher
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
-from streams.direct import DirectWorker
+from streams.engines.aiokafka import AiokafkaWorker
 from streams.fetch_wait import FetchWait
 from streams.settings import WorkerSettings
 from vault.settings import VaultSettings
@@ -110,8 +110,8 @@ def test_aiokafkas_fetcher_builds_its_requests_with_the_wait_set() -> None:
 def test_the_worker_builds_it_from_its_settings() -> None:
     settings = WorkerSettings(fetch_max_wait_ms=40, fetch_active_wait_ms=3, fetch_active_linger=0.5)
 
-    async def main() -> DirectWorker:
-        worker = DirectWorker(settings, VaultSettings(), "unmask")
+    async def main() -> AiokafkaWorker:
+        worker = AiokafkaWorker(settings, VaultSettings(), "unmask")
         await worker.consumer.stop()
         await worker.producer.stop()
         return worker
@@ -121,7 +121,7 @@ def test_the_worker_builds_it_from_its_settings() -> None:
 
 
 class _ScriptedConsumer:
-    """Just enough of AIOKafkaConsumer for `DirectWorker.run`: polls return a script, then nothing;
+    """Just enough of AIOKafkaConsumer for `AiokafkaWorker.run`: polls return a script, then nothing;
     each poll records the fetcher's wait at that moment."""
 
     def __init__(self, script: list[bool]) -> None:
@@ -178,7 +178,7 @@ def test_the_worker_loop_switches_the_wait_with_its_polls() -> None:
     ticks = itertools.count()  # one second per poll
 
     async def main() -> list[int]:
-        worker = DirectWorker(settings, VaultSettings(), "unmask")
+        worker = AiokafkaWorker(settings, VaultSettings(), "unmask")
         await worker.consumer.stop()
         await worker.producer.stop()
         consumer = _ScriptedConsumer([False, True, True, False, False])

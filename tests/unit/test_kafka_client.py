@@ -22,7 +22,6 @@ from streams.kafka_client import (
     PLAINTEXT,
     KafkaConfigError,
     client_options,
-    faust_credentials,
 )
 from streams.settings import WorkerSettings
 
@@ -212,6 +211,8 @@ def test_faust_gets_the_same_connection(
     values: dict[str, str], kind: str | None, protocol: str | None
 ) -> None:
     from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
+
+    from streams.engines.faust import faust_credentials
 
     settings = _settings(**values)
     credentials = faust_credentials(settings)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from _stream_fakes import ROW, FakeTokens, cdc, masker, record
+from aiokafka.errors import CorruptRecordException, KafkaConnectionError, MessageSizeTooLargeError
 
 from streams import metrics
 from streams.dlq import from_quarantine
@@ -17,18 +18,6 @@ from streams.masking import Masked, Rejected
 from streams.service import Delivery, MaskService
 from streams.settings import WorkerSettings
 from vault.errors import VaultUnavailableError
-
-
-class KafkaConnectionError(Exception):
-    """Named like aiokafka's: a broker outage."""
-
-
-class MessageSizeTooLargeError(Exception):
-    """Named like aiokafka's: a record no retry can deliver."""
-
-
-class CorruptRecordException(Exception):
-    """Named like aiokafka's: what Apache Kafka answers for a keyless record on a compacted topic."""
 
 
 class FakeBroker:

@@ -8,8 +8,6 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from detectors import entities
-from detectors.errors import PolicyError
-from detectors.policy import parse_policy
 from vault.token_reader import TokenReader, classes_of, looks_like_token, reader
 from vault.tokens import EMAIL, KINDS, NUMERIC, PHONE, PROMPT_LINE, TEXT, TokenFormat, derive, tagged
 
@@ -155,21 +153,6 @@ def test_bare_tokens_of_every_kind_are_found_in_running_text(kind: str, length: 
 
 def test_short_formats_do_not_look_for_bare_words() -> None:
     assert TokenReader(TokenFormat(4, 4)).read("a word like this 1234") == []
-
-
-@pytest.mark.parametrize(
-    ("repair", "error"), [(None, False), ("strict", False), ("tolerant", False), ("fuzzy", True)]
-)
-def test_unmask_policy_token_repair(repair: str | None, error: bool) -> None:
-    unmask: dict[str, object] = {"name": "p", "classes": ["PER"], "principals": ["a"]}
-    if repair is not None:
-        unmask["token_repair"] = repair
-    data = {"tenant": "t", "unmask_policies": [unmask]}
-    if error:
-        with pytest.raises(PolicyError, match=r"unmask_policies\.0\.token_repair"):
-            parse_policy(data)
-    else:
-        assert parse_policy(data).unmask_policies[0].token_repair == (repair or "tolerant")
 
 
 def test_tokens_prompt_prints_the_recommended_line() -> None:

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from detectors.policy import UnmaskPolicy
 from vault import MasterKeyError, VaultError
 from vault.audit import AuditRecord
 from vault.keys import LocalKeyProvider, decode_master_key, generate_master_key, master_key_id
+from vault.policies import UnmaskPolicy
 from vault.principals import Principal
 from vault.tokenize import TokenCache, TokenRequest, as_request
 from vault.tokens import (

@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from detectors import Document, Pipeline, Policy, entities
 from detectors.service import detection_pipeline
-from vault import policies, principals
+from vault import principals
 from vault.api.schemas import (
     SUBJECT_PATTERN,
     Envelope,
@@ -44,6 +44,7 @@ from vault.api.schemas import (
 )
 from vault.api.toxicity import Scorer, make_scorer
 from vault.errors import AuthError, PolicyRefusedError, UnknownPolicyError, VaultError
+from vault.policy_cache import PolicyCache, stored_loader
 from vault.principals import Principal
 from vault.settings import VaultSettings
 from vault.store import Vault
@@ -56,7 +57,6 @@ log = logging.getLogger(__name__)
 #: Class of /mask items sent without `entity_type` (list it in a policy to reveal such tokens).
 DEFAULT_CLASS = "VALUE"
 _KIND_CLASS = {EMAIL: entities.EMAIL_ADDRESS, PHONE: entities.PHONE_NUMBER}
-_POLICY_TTL = 30.0
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -210,12 +210,12 @@ def create_app(settings: VaultSettings | None = None, *, vault: Vault | None = N
                         buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0))  # fmt: skip
     masked = Counter("veilstream_tokens_masked", "Values tokenized", ["entity"], registry=registry)
     revealed = Counter("veilstream_tokens_unmasked", "Tokens revealed", ["entity"], registry=registry)
-    policy_cache: dict[str, tuple[float, Policy]] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = vault or await Vault.open(settings)
         app.state.vault = opened
+        app.state.policies = PolicyCache(loader=stored_loader(opened.pool))
         await run_in_threadpool(scorer.score, ["warm up"])  # load the model before the first request
         try:
             yield
@@ -241,14 +241,9 @@ def create_app(settings: VaultSettings | None = None, *, vault: Vault | None = N
         if len(items) > settings.api_max_items:
             raise _ItemsOverLimit(f"more than {settings.api_max_items} items in one request")
 
-    async def tenant_policy(v: Vault, tenant: str) -> Policy:
-        hit = policy_cache.get(tenant)
-        if hit and time.monotonic() - hit[0] < _POLICY_TTL:
-            return hit[1]
-        async with v.pool.connection() as conn:
-            policy = await policies.stored(conn, tenant) or Policy.default(tenant)
-        policy_cache[tenant] = (time.monotonic(), policy)
-        return policy
+    async def tenant_policy(tenant: str) -> Policy:
+        cache: PolicyCache = app.state.policies
+        return await cache.get(tenant) or Policy.default(tenant)
 
     app.add_middleware(Measure, requests=requests, latency=latency)
 
@@ -302,7 +297,7 @@ def create_app(settings: VaultSettings | None = None, *, vault: Vault | None = N
         """Extension: detect PII in free text (tenant policy applies) and return it tagged."""
         require(principal, "mask")
         limit_items(body.texts)
-        policy = await tenant_policy(v, principal.tenant)
+        policy = await tenant_policy(principal.tenant)
         docs = [Document(t.text, t.lang, policy=policy) for t in body.texts]
         spans = await run_in_threadpool(pipeline.detect_many, docs)
         pairs = [(d.text, s) for d, s in zip(docs, spans, strict=True)]

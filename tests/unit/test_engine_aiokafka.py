@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aiokafka.structs import ConsumerRecord
 
-from streams.direct import DirectWorker, aiokafka_record
+from streams.engines.aiokafka import AiokafkaWorker, aiokafka_record
 from streams.settings import WorkerSettings
 from vault.settings import VaultSettings
 
@@ -18,8 +18,8 @@ def test_consumer_settings_come_from_the_worker_settings() -> None:
         broker_url="kafka://h1:9092,h2:9093", app_id="acme", fetch_max_wait_ms=25, batch_size=77
     )
 
-    async def main() -> DirectWorker:
-        worker = DirectWorker(settings, VaultSettings(), "unmask")
+    async def main() -> AiokafkaWorker:
+        worker = AiokafkaWorker(settings, VaultSettings(), "unmask")
         await worker.consumer.stop()  # never started: stop only marks it closed
         await worker.producer.stop()
         return worker
@@ -36,7 +36,7 @@ def test_consumer_settings_come_from_the_worker_settings() -> None:
 
 def test_the_mask_role_needs_a_detection_function() -> None:
     async def main() -> None:
-        DirectWorker(WorkerSettings(), VaultSettings(), "mask")
+        AiokafkaWorker(WorkerSettings(), VaultSettings(), "mask")
 
     with pytest.raises(ValueError, match="detection"):
         asyncio.run(main())
@@ -95,7 +95,7 @@ def test_batches_overlap_but_deliveries_and_commits_keep_batch_order() -> None:
         }
 
     async def main() -> tuple[list[str], list[dict[Any, int]]]:
-        worker = DirectWorker(WorkerSettings(), VaultSettings(), "unmask")
+        worker = AiokafkaWorker(WorkerSettings(), VaultSettings(), "unmask")
         await worker.consumer.stop()
         await worker.producer.stop()
         runtime, consumer = _SlowFirstRuntime(), _FakeConsumer()
@@ -168,7 +168,7 @@ def test_send_many_fills_batches_per_partition_in_order_and_acks_each_record() -
     ]
 
     async def main() -> tuple[_FakeProducer, list[Any]]:
-        worker = DirectWorker(WorkerSettings(), VaultSettings(), "unmask")
+        worker = AiokafkaWorker(WorkerSettings(), VaultSettings(), "unmask")
         await worker.consumer.stop()
         await worker.producer.stop()
         fake = _FakeProducer()
@@ -192,11 +192,11 @@ def test_send_many_fills_batches_per_partition_in_order_and_acks_each_record() -
 def test_send_many_fails_the_ack_of_a_record_over_the_request_size_and_sends_the_others() -> None:
     from aiokafka.errors import MessageSizeTooLargeError
 
-    from streams.direct import MAX_REQUEST_SIZE
+    from streams.engines.aiokafka import MAX_REQUEST_SIZE
     from streams.kafka import OutRecord
 
     async def main() -> list[Any]:
-        worker = DirectWorker(WorkerSettings(), VaultSettings(), "unmask")
+        worker = AiokafkaWorker(WorkerSettings(), VaultSettings(), "unmask")
         await worker.consumer.stop()
         await worker.producer.stop()
         worker.producer = fake = _FakeProducer()  # type: ignore[assignment]
@@ -211,6 +211,6 @@ def test_send_many_fails_the_ack_of_a_record_over_the_request_size_and_sends_the
 
 def test_the_engine_runs_on_uvloop_where_it_is_installed() -> None:
     uvloop = pytest.importorskip("uvloop")
-    from streams.direct import _loop_factory
+    from streams.engines.aiokafka import _loop_factory
 
     assert _loop_factory() is uvloop.new_event_loop

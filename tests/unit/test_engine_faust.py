@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from streams.app import Runtime, build
+from streams.engines.faust import build
 from streams.kafka import InRecord, OutRecord
+from streams.runtime import Runtime
 from streams.settings import WorkerSettings
 from vault.settings import VaultSettings
 
@@ -49,10 +50,9 @@ class FakeUnmask:
 
 
 class FakeRuntime:
-    """Fake services behind the real `Runtime.handle` (what both engines call per batch)."""
+    """Fake services behind the real `Runtime.prepare` (what both engines call per batch)."""
 
     detect = staticmethod(lambda docs: [[] for _ in docs])
-    handle = Runtime.handle
     prepare = Runtime.prepare
 
     def __init__(self, mask: FakeMask | None = None) -> None:
@@ -129,7 +129,7 @@ def test_unmask_agent_sends_one_reply_per_request_and_acks() -> None:
 
 
 def test_worker_consumer_fetch_wait_comes_from_the_settings() -> None:
-    from streams.app import faust_app
+    from streams.engines.faust import faust_app
 
     async def main() -> int:
         app = faust_app(WorkerSettings(fetch_max_wait_ms=25), "mask")

@@ -1,4 +1,4 @@
-"""The aiokafka engine's batched produce (`DirectWorker._send_many`) against the per-record `_send`.
+"""The aiokafka engine's batched produce (`AiokafkaWorker._send_many`) against the per-record `_send`.
 
 Both paths write the same records to twin topics of one broker; what a consumer reads back must
 be the same, partition by partition and in order: keys, values, headers (timestamps aside).
@@ -14,7 +14,7 @@ import pytest
 from aiokafka.errors import MessageSizeTooLargeError
 from worker_harness import consume, unique_settings
 
-from streams.direct import MAX_REQUEST_SIZE, DirectWorker
+from streams.engines.aiokafka import MAX_REQUEST_SIZE, AiokafkaWorker
 from streams.kafka import OutRecord
 from streams.topics import create_topics
 from vault import VaultSettings
@@ -54,7 +54,7 @@ async def test_batched_produce_writes_what_per_record_sends_write(kafka_server: 
     spare = f"{settings.app_id}.x"
     status = await create_topics(settings, [*topics, spare])
     assert all(s.startswith(("created", "exists")) for s in status.values()), status
-    worker = DirectWorker(settings, VaultSettings(), "unmask")
+    worker = AiokafkaWorker(settings, VaultSettings(), "unmask")
     await worker.producer.start()
     try:
         one = _records(topics[0], topics[1])

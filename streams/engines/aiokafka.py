@@ -1,21 +1,17 @@
-"""The `aiokafka` engine: the same roles as the faust app, on a plain consumer-group loop.
+"""The `aiokafka` engine (the default): the worker's roles on a plain consumer-group loop.
 
 faust hands every record to the agent as an event, through a consumer thread, a conductor
 and a stream buffer; on the development machine that costs about 300 µs per record before
 the agent sees it (a bare faust forwarder tops out near 3,000 records/s, against 12,000+
 for an aiokafka consume -> produce loop). This engine reads batches with `getmany` and runs
-the same per-batch code (`Runtime.prepare`, then its delivery step). A batch's offsets are
-committed only after its delivery returns, that is after every output record is acknowledged
-and every rejected record quarantined. Same delivery semantics as the faust agents: at least
-once, replays byte-identical (deterministic tokens).
+the same per-batch code (`streams.runtime.Runtime`) in the same commit order
+(`streams.committer`), committing a batch's offsets itself. Two batches overlap: batch N+1 is
+parsed, detected and tokenized while batch N's records wait for the broker's acks. It never
+imports faust (`tests/unit/test_layering.py`).
 
 A batch's masked and audit records are produced in record batches built here, one
-`send_batch` per topic partition (`DirectWorker._send_many`): the same records as one `send`
+`send_batch` per topic partition (`AiokafkaWorker._send_many`): the same records as one `send`
 each, without a coroutine and an ack future per record.
-
-Two batches overlap: batch N+1 is parsed, detected and tokenized while batch N's records
-wait for the broker's acks. Deliveries (produce, quarantine, commit) run one at a time in
-batch order, so records keep their order per partition and offsets are committed in order.
 
 The fetch wait adapts (`streams.fetch_wait`): short while records flow, `fetch_max_wait_ms`
 once the input is idle. The loop is uvloop's where it is installed.
@@ -41,14 +37,16 @@ from aiokafka.errors import CommitFailedError, KafkaError, MessageSizeTooLargeEr
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
-from streams import metrics
-from streams.app import Detect, Runtime, app_id, input_topics, observe_delay
+from streams import gc_tuning
+from streams.committer import BatchCommitter
+from streams.engines._consumer import group_config, observe_delay, observe_lag
 from streams.fetch_wait import FetchWait
 from streams.health import READINESS
 from streams.kafka import InRecord, OutRecord, in_record
 from streams.kafka_client import client_options, connect_problem
 from streams.partitioner import partition_of
 from streams.routing import subscription
+from streams.runtime import Detect, Runtime
 from streams.service import Backoff, refused
 from streams.settings import Role, WorkerSettings
 from vault.settings import VaultSettings
@@ -67,7 +65,7 @@ def aiokafka_record(message: ConsumerRecord[bytes, bytes]) -> InRecord:
 class _Rebalance(ConsumerRebalanceListener):
     """Lets the batches in hand finish (and commit) before their partitions move."""
 
-    def __init__(self, worker: DirectWorker) -> None:
+    def __init__(self, worker: AiokafkaWorker) -> None:
         self.worker = worker
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
@@ -81,8 +79,8 @@ class _Rebalance(ConsumerRebalanceListener):
         log.info("partitions assigned count=%d", len(assigned))
 
 
-class DirectWorker:
-    """One role on aiokafka: consume a batch, handle it, commit it."""
+class AiokafkaWorker:
+    """One role on aiokafka: consume a batch, hand it to the committer, commit its offsets."""
 
     def __init__(
         self,
@@ -96,38 +94,35 @@ class DirectWorker:
         self.settings = settings
         self.role = role
         self.lock = asyncio.Lock()
+        self.config = config = group_config(settings, role)
         options = client_options(settings)
         self.consumer = AIOKafkaConsumer(
-            *input_topics(settings, role),
+            *config.topics,
             **options,
-            group_id=app_id(settings, role),
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            fetch_max_wait_ms=settings.fetch_max_wait_ms,
-            max_poll_records=settings.batch_size,
-            session_timeout_ms=int(settings.session_timeout * 1000),
-            heartbeat_interval_ms=int(min(3.0, settings.session_timeout / 3) * 1000),
+            group_id=config.group_id,
+            enable_auto_commit=False,  # offsets are committed by the committer, after delivery
+            auto_offset_reset=config.auto_offset_reset,
+            fetch_max_wait_ms=config.fetch_max_wait_ms,
+            max_poll_records=config.batch_size,
+            session_timeout_ms=int(config.session_timeout_s * 1000),
+            heartbeat_interval_ms=int(config.heartbeat_interval_s * 1000),
         )
         self.producer = AIOKafkaProducer(
             **options,
-            acks="all",
-            linger_ms=0,
+            acks=config.producer_acks,
+            linger_ms=config.producer_linger_ms,
             enable_idempotence=False,
             max_request_size=MAX_REQUEST_SIZE,
         )
         self.runtime = Runtime(settings, vault_settings, detect, self._send, self._send_many)
-        self.delivering: asyncio.Task[None] | None = None
+        self.committer = BatchCommitter()
         self.fetch_wait = FetchWait(
             settings.fetch_max_wait_ms, settings.fetch_active_wait_ms, settings.fetch_active_linger
         )
 
     async def settle(self) -> None:
         """Wait for the delivery in flight (its failure is raised by the loop, not here)."""
-        task, self.delivering = self.delivering, None
-        if task is not None:
-            await asyncio.wait([task])
-            if not task.cancelled() and task.exception() is not None:
-                self.delivering = task  # the loop re-raises it
+        await self.committer.settle()
 
     async def _send(self, record: OutRecord) -> Any:
         return await self.producer.send(
@@ -215,20 +210,17 @@ class DirectWorker:
                 self.consumer.subscribe(pattern=wanted.pattern, listener=_Rebalance(self))
             await self._start(self.consumer, "consumer")
             self.fetch_wait.attach(self.consumer)
-            within = int(self.settings.batch_within * 1000)
+            within, most = int(self.config.batch_within_s * 1000), self.config.batch_size
             while True:
-                fetched = await self.consumer.getmany(timeout_ms=within, max_records=self.settings.batch_size)
+                fetched = await self.consumer.getmany(timeout_ms=within, max_records=most)
                 self.fetch_wait.fetched(bool(fetched))
-                if self.delivering is not None and self.delivering.done():
-                    self.delivering.result()  # a failed delivery stops the worker, uncommitted
-                    self.delivering = None
+                self.committer.check()  # a failed delivery stops the worker, uncommitted
                 if not fetched:
                     continue
                 async with self.lock:
                     await self._batch(fetched)
         finally:
-            if self.delivering is not None:
-                self.delivering.cancel()
+            self.committer.cancel()
             with contextlib.suppress(Exception):
                 await self.consumer.stop()  # no commit: an unfinished batch is consumed again
             with contextlib.suppress(Exception):
@@ -239,44 +231,36 @@ class DirectWorker:
         """Prepare this batch (overlapping the previous delivery), then start its delivery."""
         messages = [m for batch in fetched.values() for m in batch]
         observe_delay(time.time(), (m.timestamp / 1000 for m in messages if m.timestamp))
-        deliver = await self.runtime.prepare(self.role, [aiokafka_record(m) for m in messages])
         offsets = {tp: batch[-1].offset + 1 for tp, batch in fetched.items() if batch}
-        previous = self.delivering
-        if previous is not None:
-            waited = time.perf_counter()
-            await previous  # deliveries in batch order; a failure stops the worker here
-            metrics.DELIVERY_WAIT.observe(time.perf_counter() - waited)
-        self.delivering = asyncio.create_task(self._deliver(deliver, offsets))
 
-    async def _deliver(
-        self, deliver: Callable[[], Awaitable[Any]], offsets: dict[TopicPartition, int]
-    ) -> None:
-        await deliver()
-        try:
-            await self.consumer.commit(offsets)
-        except CommitFailedError:  # the group moved on: the new owner replays (identically)
-            log.warning("offset commit refused after a rebalance; records will be replayed")
-        self._observe_lag(offsets)
+        async def commit() -> None:
+            try:
+                await self.consumer.commit(offsets)
+            except CommitFailedError:  # the group moved on: the new owner replays (identically)
+                log.warning("offset commit refused after a rebalance; records will be replayed")
+            observe_lag(self.consumer.highwater, offsets)
 
-    def _observe_lag(self, next_offsets: dict[TopicPartition, int]) -> None:
-        for tp, offset in next_offsets.items():
-            high = self.consumer.highwater(tp)
-            if high is not None:
-                metrics.LAG.labels(tp.topic, str(tp.partition)).set(max(0, high - offset))
+        prepare = self.runtime.prepare(self.role, [aiokafka_record(m) for m in messages])
+        await self.committer.submit(prepare, commit)
 
 
-def run(settings: WorkerSettings, vault_settings: VaultSettings, role: Role, detect: Detect | None) -> int:
+def run(
+    settings: WorkerSettings, vault_settings: VaultSettings, role: Role, detect: Detect | None, log_level: str
+) -> int:
     """Run a role on the aiokafka engine until SIGINT or SIGTERM; the process exit code."""
+    gc_tuning.tune(settings.gc_threshold)  # startup is done
+    gc_tuning.observe()
 
     async def main() -> None:
-        worker = DirectWorker(settings, vault_settings, role, detect)
+        worker = AiokafkaWorker(settings, vault_settings, role, detect)
         task = asyncio.current_task()
         if task is None:  # pragma: no cover - asyncio.run always runs main() in a task
             raise RuntimeError("no running task")
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, task.cancel)
-        log.info("worker started role=%s engine=aiokafka group=%s", role, app_id(settings, role))
+        group = group_config(settings, role).group_id
+        log.info("worker started role=%s engine=aiokafka group=%s", role, group)
         try:
             await worker.run()
         except asyncio.CancelledError:
@@ -296,4 +280,4 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
-__all__ = ["DirectWorker", "aiokafka_record", "run"]
+__all__ = ["MAX_REQUEST_SIZE", "AiokafkaWorker", "aiokafka_record", "run"]
