@@ -1,3 +1,4 @@
-"""The veilstream worker, its CLI and the embedded runner. Imports nothing heavy at import time."""
+"""The veilstream worker: runtime, engines, records, masking, DLQ, unmask. Imports nothing heavy at
+import time. Its CLI, the embedded dev stack and the demo live above it, in `veilstream`."""
 
 __all__: list[str] = []

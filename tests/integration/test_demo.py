@@ -37,7 +37,7 @@ def test_demo_masks_unmasks_and_leaves_no_process_behind() -> None:
     env = {**os.environ, name: value, "COLUMNS": "200"}
     start = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-c", "from streams.cli import main; main()", "demo", "--ner", "off"],
+        [sys.executable, "-c", "from veilstream.cli import main; main()", "demo", "--ner", "off"],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     elapsed = time.monotonic() - start

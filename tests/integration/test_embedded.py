@@ -20,14 +20,16 @@ import psycopg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from streams.embedded import EmbeddedBroker, embedded_stack, metadata_answers
 from streams.settings import WorkerSettings
 from streams.topics import CREATED, EXISTS, create_topics, wait_for_broker
+from veilstream.embedded import EmbeddedBroker, embedded_stack, metadata_answers
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 #: `veilstream dev up` on a fresh typer app (the main app wires `register` itself).
-DEV_UP = "import typer; from streams.cli import dev_cmds; app = typer.Typer(); dev_cmds.register(app); app()"
+DEV_UP = (
+    "import typer; from veilstream.cli import dev_cmds; app = typer.Typer(); dev_cmds.register(app); app()"
+)
 
 #: What `dev up` exports when no master key is set (names after the `VEILSTREAM_` prefix).
 EXPORTED = ("BROKER_URL", "DATABASE_URL", "MASTER_KEY")

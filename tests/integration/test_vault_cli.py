@@ -10,8 +10,8 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from streams.cli import app
 from vault import AuthError, TokenRequest, Vault, VaultSettings
+from veilstream.cli import app
 
 pytestmark = pytest.mark.integration
 

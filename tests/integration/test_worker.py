@@ -403,7 +403,7 @@ def test_mask_worker_anchors_the_audit_chain_on_the_audit_topic(
     from typer.testing import CliRunner
 
     from streams.checkpoints import published
-    from streams.cli import app
+    from veilstream.cli import app
 
     settings = unique_settings(kafka_server, policy_files=(policy_file,), audit_checkpoint_s=0.2)
     asyncio.run(prepare(settings, pg_url))
@@ -510,7 +510,7 @@ def test_dlq_replay_after_the_tenant_gets_a_policy(
 
         asyncio.run(adopt())
         listed = subprocess.run(
-            [sys.executable, "-c", "from streams.cli import main; main()", "dlq", "list"],
+            [sys.executable, "-c", "from veilstream.cli import main; main()", "dlq", "list"],
             env=env,
             cwd=ROOT,
             capture_output=True,
@@ -523,7 +523,7 @@ def test_dlq_replay_after_the_tenant_gets_a_policy(
             [
                 sys.executable,
                 "-c",
-                "from streams.cli import main; main()",
+                "from veilstream.cli import main; main()",
                 "dlq",
                 "replay",
                 "--reason",

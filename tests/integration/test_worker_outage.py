@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from worker_harness import WorkerProcess, consume, env_of, prepare, produce, unique_settings
 
-from streams.embedded import EmbeddedPostgres
+from veilstream.embedded import EmbeddedPostgres
 
 pytestmark = pytest.mark.integration
 

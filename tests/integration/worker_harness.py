@@ -64,7 +64,7 @@ class WorkerProcess:
 
     def __init__(self, env: dict[str, str], log: Path, role: str = "mask") -> None:
         self.log = log
-        cmd = [sys.executable, "-c", "from streams.cli import main; main()", "worker", "--role", role]
+        cmd = [sys.executable, "-c", "from veilstream.cli import main; main()", "worker", "--role", role]
         with log.open("ab") as out:
             self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
 

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from detectors.patterns import contact
 from detectors.pipeline import Pipeline
-from streams.cli import app
+from veilstream.cli import app
 
 #: Personal data planted in bad lines: it must never reach stdout or stderr.
 CANARY = "canary.9b1f@example.com"
@@ -291,7 +291,7 @@ def _veilstream() -> list[str]:
     script = Path(sys.executable).with_name("veilstream")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from streams.cli import main; main()"]
+    return [sys.executable, "-c", "from veilstream.cli import main; main()"]
 
 
 def test_real_subprocess_detect_from_stdin(tmp_path: Path) -> None:

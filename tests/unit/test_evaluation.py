@@ -13,7 +13,7 @@ from detectors.evaluation import DatasetError, evaluate, gold_class, load_datase
 from detectors.evaluation.dataset import parse_records
 from detectors.evaluation.report import to_json
 from detectors.evaluation.scoring import OUTSIDE, token_labels, tokens
-from streams.cli import app
+from veilstream.cli import app
 
 TEXT = "Mail ann@x.io or call 555 0100 today"
 #        0    5   9 11 14 17   22  26   31

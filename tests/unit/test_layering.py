@@ -1,9 +1,12 @@
-"""The import graph points one way: detectors ← vault ← streams (← veilstream); training → detectors.
+"""The import graph points one way: detectors ← vault ← streams ← veilstream; training → detectors.
 
 Imports are read from the source with `ast`, never run: every `import` and `from … import` of a
 module counts, in function bodies and `TYPE_CHECKING` blocks too. "Ours" is every top-level
-package or module of the repository. The aiokafka engine, and everything of ours it imports,
-never imports faust (its process must not load or patch it).
+package or module of the repository. `veilstream` is the composition root (CLI, settings, dev
+stack, demo, launcher): nothing of the packages below imports it. Every package the wheel ships
+has its layer here. The aiokafka engine, and everything of ours it imports, never imports faust
+(its process must not load or patch it). A private name (`_x`) is not imported from another module
+of a shipped package: what modules share is public, in a module of its own.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -30,6 +34,12 @@ OURS = frozenset(
     p.stem for p in ROOT.iterdir() if (p.is_dir() and (p / "__init__.py").exists()) or p.suffix == ".py"
 )
 AIOKAFKA_ENGINE = "streams.engines.aiokafka"
+
+
+def _shipped() -> set[str]:
+    """The top-level packages of the wheel (`[tool.setuptools.packages.find] include`)."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return {p.rstrip("*").rstrip(".") for p in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]}
 
 
 def _module_name(path: Path) -> str:
@@ -85,6 +95,48 @@ def test_nothing_imports_upward(layer: str) -> None:
         for imported in _imports(name)
         if imported.split(".")[0] in OURS and imported.split(".")[0] not in ALLOWED[layer]
     ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_shipped_package_has_a_layer_and_modules() -> None:
+    """A new package in the wheel gets its place in the graph, and the checks above read it."""
+    assert _shipped() <= ALLOWED.keys()
+    for layer in ALLOWED:
+        assert any(name.split(".")[0] == layer for name in _modules()), f"no module of {layer} found"
+    assert {"veilstream.cli", "veilstream.settings"} <= _modules().keys()
+
+
+def test_only_the_composition_root_imports_it() -> None:
+    wrong = [
+        f"{name} imports {imported}"
+        for name in _modules()
+        if name.split(".")[0] != "veilstream"
+        for imported in _imports(name)
+        if imported.split(".")[0] == "veilstream"
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("package", sorted(_shipped()))
+def test_no_module_imports_a_private_name_of_another(package: str) -> None:
+    """`from a.b import _c` where `_c` is a function, class or constant (not a module): e.g. one CLI
+    command module borrowing another's settings helper; shared code goes to a public name."""
+    wrong = []
+    for name, path in _modules().items():
+        if name.split(".")[0] != package:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
+                continue
+            if node.module.split(".")[0] not in OURS:
+                continue
+            wrong.extend(
+                f"{name} imports {node.module}.{alias.name}"
+                for alias in node.names
+                if alias.name.startswith("_")
+                and not alias.name.startswith("__")
+                and f"{node.module}.{alias.name}" not in _modules()
+            )
     assert not wrong, "\n".join(wrong)
 
 

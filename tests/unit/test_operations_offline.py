@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 from detectors import PolicyError, parse_policy
 from streams import metrics
 from streams._logging import JsonFormatter
-from streams.cli import app
 from streams.env_check import unknown_variables, warnings
 from streams.health import Readiness, serve
 from streams.kafka import InRecord, OutRecord
 from streams.tracing import carry, traceparent
+from veilstream.cli import app
 
 GOOD = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 

@@ -15,11 +15,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from streams.cli import dev_cmds
-from streams.embedded import EmbeddedBroker, EmbeddedPostgres, metadata_answers
 from streams.errors import StreamsError
 from streams.settings import WorkerSettings
 from streams.topics import create_topics, wait_for_broker
+from veilstream.cli import dev_cmds
+from veilstream.embedded import EmbeddedBroker, EmbeddedPostgres, metadata_answers
 
 
 @pytest.fixture(autouse=True)

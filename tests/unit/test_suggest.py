@@ -13,8 +13,8 @@ from faker import Faker
 from typer.testing import CliRunner
 
 from detectors import Policy, default_pipeline, parse_policy
-from streams.cli import app
 from streams.suggest import Sampler, render_yaml
+from veilstream.cli import app
 
 PIPELINE = default_pipeline()
 

@@ -152,6 +152,6 @@ def test_importing_the_package_does_not_import_faker():
     import subprocess
     import sys
 
-    code = "import sys, detectors.evaluation, streams.cli.evaluate; print('faker' in sys.modules)"
+    code = "import sys, detectors.evaluation, veilstream.cli.evaluate; print('faker' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

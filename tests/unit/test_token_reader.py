@@ -156,7 +156,7 @@ def test_short_formats_do_not_look_for_bare_words() -> None:
 
 
 def test_tokens_prompt_prints_the_recommended_line() -> None:
-    from streams.cli import app
+    from veilstream.cli import app
 
     result = CliRunner().invoke(app, ["tokens", "prompt"])
     assert result.exit_code == 0 and result.output == PROMPT_LINE + "\n"

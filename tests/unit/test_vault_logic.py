@@ -181,7 +181,7 @@ def test_unmask_policy_check(
 def test_write_paths_do_not_import_detokenize() -> None:
     code = (
         "import sys, vault, vault.store, vault.tokenize, vault.keys, vault.audit, vault.policies;"
-        "import streams.cli;"
+        "import veilstream.cli;"
         "print([m for m in sys.modules if m in ('vault.detokenize', 'vault.unmask')])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from streams.cli import demo as _demo
-from streams.cli import detect as _detect
-from streams.cli import dev_cmds as _dev
-from streams.cli import evaluate as _evaluate
-from streams.cli import suggest_cmds as _suggest
-from streams.cli import tokens_cmds as _tokens
-from streams.cli import vault_cmds as _vault
-from streams.cli import worker_cmds as _worker
+from veilstream.cli import demo as _demo
+from veilstream.cli import detect as _detect
+from veilstream.cli import dev_cmds as _dev
+from veilstream.cli import evaluate as _evaluate
+from veilstream.cli import suggest_cmds as _suggest
+from veilstream.cli import tokens_cmds as _tokens
+from veilstream.cli import vault_cmds as _vault
+from veilstream.cli import worker_cmds as _worker
 
 app = typer.Typer(
     name="veilstream",

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from detectors.evaluation import evaluate as run_evaluation
 from detectors.evaluation import load_dataset, report
 from detectors.evaluation.dataset import DatasetError
-from streams.cli._common import build_pipeline, fail, policy_or_default
+from veilstream.cli._common import build_pipeline, fail, policy_or_default
 
 #: Below this many records the run is quick: no progress bar.
 PROGRESS_MIN = 200

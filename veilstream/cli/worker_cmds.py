@@ -1,7 +1,7 @@
 """`veilstream worker` (mask and unmask roles) and `veilstream dlq list|replay`.
 
 Settings come from `VEILSTREAM_*` (see `streams.settings.WorkerSettings` and
-`vault.settings.VaultSettings`).
+`vault.settings.VaultSettings`, read by `veilstream.settings`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from streams.cli._common import build_pipeline, fail, load_settings
 from streams.errors import StreamsError
+from veilstream.cli._common import (
+    build_pipeline,
+    fail,
+    open_vault,
+    run_vault,
+    vault_settings,
+    worker_settings,
+)
 
 if TYPE_CHECKING:
     from streams.settings import WorkerSettings
@@ -43,12 +50,6 @@ RefOpt = Annotated[
 ]
 
 
-def _worker_settings(**overrides: Any) -> WorkerSettings:
-    from streams.settings import WorkerSettings
-
-    return load_settings(WorkerSettings, **overrides)
-
-
 def _stop_while_starting(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
@@ -65,7 +66,6 @@ def worker(
     signal.signal(signal.SIGTERM, _stop_while_starting)
     from detectors import Policy, PolicyError
     from streams._logging import configure
-    from streams.cli.vault_cmds import _settings as vault_settings
     from streams.engines import engine as engine_named
     from streams.health import READINESS
     from streams.kafka_client import KafkaConfigError, client_options
@@ -80,7 +80,7 @@ def worker(
     if engine is not None and engine not in ("faust", "aiokafka"):
         raise fail("--engine is faust or aiokafka")
     overrides = {k: v for k, v in (("ner", ner), ("engine", engine)) if v is not None}
-    settings = _worker_settings(**overrides)
+    settings = worker_settings(**overrides)
     vsettings = vault_settings()
     configure(log_level, settings.log_format)
     try:
@@ -151,16 +151,15 @@ def _check_vault(vsettings: Any) -> None:
 @dlq_app.command("list")
 def dlq_list(tenant: TenantOpt = None, reason: ReasonOpt = None, released: bool = False) -> None:
     """Quarantined records (reference, tenant, reason, time); their content stays encrypted."""
-    from streams.cli.vault_cmds import _open, _run
 
     async def work() -> list[Any]:
-        vault = await _open()
+        vault = await open_vault()
         try:
             return await vault.quarantined(tenant, reason, released=released)
         finally:
             await vault.close()
 
-    entries = _run(work)
+    entries = run_vault(work)
     table = Table("reference", "tenant", "reason", "quarantined at", "released at")
     for e in entries:
         table.add_row(
@@ -179,20 +178,19 @@ def dlq_replay(
 
     Each replayed record carries a `veilstream-replay` header naming its quarantine reference.
     """
-    from streams.cli.vault_cmds import _open, _run
     from streams.replay import replay
 
-    settings = _worker_settings()
+    settings = worker_settings()
 
     async def work() -> int:
-        vault = await _open()
+        vault = await open_vault()
         try:
             return await replay(vault, settings, tenant=tenant, reason=reason, references=reference or None)
         finally:
             await vault.close()
 
     try:
-        count = _run(work)
+        count = run_vault(work)
     except (TimeoutError, OSError) as exc:
         raise fail(f"broker unavailable: {type(exc).__name__}", 1) from None
     typer.echo(f"replayed {count} record(s)")
@@ -249,7 +247,7 @@ def unmask_request(
         )  # fmt: skip
     except AuthError as exc:
         raise fail(str(exc)) from None
-    settings = _worker_settings()
+    settings = worker_settings()
     try:
         replies = asyncio.run(ask(settings, [request], timeout))
     except (TimeoutError, OSError) as exc:

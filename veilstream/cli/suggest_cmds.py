@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from streams.cli._common import build_pipeline, fail, load_settings, policy_or_default
+from veilstream.cli._common import build_pipeline, fail, policy_or_default, worker_settings
 
 if TYPE_CHECKING:
     from streams.settings import WorkerSettings
@@ -60,9 +60,7 @@ def suggest(
         values, skipped = _from_file(in_path, size)
         source = "stdin" if str(in_path) == "-" else str(in_path)
     elif topic is not None:
-        from streams.settings import WorkerSettings
-
-        settings = load_settings(WorkerSettings)
+        settings = worker_settings()
         values, skipped = _from_topic(settings, topic, size, timeout)
         source = f"topic {topic}"
         table = table or _topic_table(settings, topic)
@@ -173,7 +171,7 @@ async def _read_topic(
 
 def register(app: typer.Typer) -> None:
     """`suggest` under the `policy` command group."""
-    from streams.cli.vault_cmds import policy_app
+    from veilstream.cli.vault_cmds import policy_app
 
     policy_app.command("suggest")(suggest)
 

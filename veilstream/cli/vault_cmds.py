@@ -1,26 +1,20 @@
 """Operator commands for the vault: db, keys, principal, policy, audit, erase, api.
 
-Settings come from `VEILSTREAM_*` (see `vault.settings.VaultSettings`). Heavy modules (psycopg,
-cryptography, FastAPI) are imported inside the commands so `veilstream detect` stays fast.
+Settings come from `VEILSTREAM_*` (see `vault.settings.VaultSettings`, read by `veilstream.settings`).
+Heavy modules (psycopg, cryptography, FastAPI) are imported inside the commands so `veilstream detect`
+stays fast.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
-from streams.cli._common import fail, load_settings
-
-if TYPE_CHECKING:
-    from vault import Vault, VaultSettings
-
-T = TypeVar("T")
+from veilstream.cli._common import fail, open_vault, run_vault, vault_settings, worker_settings
 
 TenantOpt = Annotated[str, typer.Option("--tenant", "-t", help="Tenant id.")]
 AnyTenantOpt = Annotated[str | None, typer.Option("--tenant", "-t", help="Default: every tenant.")]
@@ -42,35 +36,6 @@ policy_app = typer.Typer(help="Tenant policies and unmask policies.", no_args_is
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
 
-def _settings(**overrides: Any) -> VaultSettings:
-    """The vault's settings; exit 2 with one line when one is invalid or the database is not named."""
-    from vault import VaultSettings
-
-    settings = load_settings(VaultSettings, **overrides)
-    if "database_url" not in settings.model_fields_set | overrides.keys():
-        raise fail(
-            "VEILSTREAM_DATABASE_URL is not set: the vault database's libpq URL"
-            " (e.g. postgresql://user:password@host:5432/veilstream)"
-        )
-    return settings
-
-
-def _run(work: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine; turn vault errors into `veilstream: message` and exit code 2."""
-    from vault import VaultError
-
-    try:
-        return asyncio.run(work())  # type: ignore[arg-type]
-    except VaultError as exc:
-        raise fail(str(exc)) from None
-
-
-async def _open(**overrides: Any) -> Vault:
-    from vault import Vault
-
-    return await Vault.open(_settings(**overrides))
-
-
 @db_app.command("migrate")
 def db_migrate() -> None:
     """Apply pending schema migrations (idempotent; safe to run from several workers)."""
@@ -79,7 +44,7 @@ def db_migrate() -> None:
     from vault.errors import VaultError
     from vault.migrate import migrate
 
-    url = _settings().database_url.get_secret_value()
+    url = vault_settings().database_url.get_secret_value()
 
     async def work() -> list[int]:
         try:
@@ -90,7 +55,7 @@ def db_migrate() -> None:
                 f"cannot connect to the vault database: {str(exc).splitlines()[0][:200]}"
             ) from None
 
-    applied = _run(work)
+    applied = run_vault(work)
     typer.echo(f"applied migrations: {', '.join(map(str, applied))}" if applied else "schema is up to date")
 
 
@@ -111,7 +76,7 @@ def keys_rotate(
     """Add a data key version for new writes (old rows keep decrypting). Tokens never change."""
 
     async def work() -> None:
-        async with await _open() as vault:
+        async with await open_vault() as vault:
             version = await vault.rotate(tenant, principal="cli")
             typer.echo(f"tenant {tenant}: data key version {version} is now used for new values")
             if rewrap:
@@ -121,7 +86,7 @@ def keys_rotate(
                     f"tenant {tenant}: re-encrypted {await vault.reencrypt(tenant, principal='cli')} values"
                 )
 
-    _run(work)
+    run_vault(work)
 
 
 @principal_app.command("create")
@@ -134,10 +99,10 @@ def principal_create(
     from vault import principals
 
     async def work() -> str:
-        async with await _open() as vault, vault.pool.connection() as conn:
+        async with await open_vault() as vault, vault.pool.connection() as conn:
             return await principals.create(conn, vault.keyring, tenant, name, scope)
 
-    secret = _run(work)
+    secret = run_vault(work)
     typer.echo(secret)
     typer.echo("veilstream: store this secret now; it is not kept and cannot be shown again", err=True)
 
@@ -148,10 +113,10 @@ def principal_disable(tenant: TenantOpt, name: NameOpt) -> None:
     from vault import principals
 
     async def work() -> bool:
-        async with await _open() as vault, vault.pool.connection() as conn:
+        async with await open_vault() as vault, vault.pool.connection() as conn:
             return await principals.disable(conn, tenant, name)
 
-    if not _run(work):
+    if not run_vault(work):
         raise fail(f"tenant {tenant} has no enabled principal named {name}", code=1)
     typer.echo(f"tenant {tenant}: principal {name} disabled")
 
@@ -168,10 +133,10 @@ def policy_apply(file: Annotated[Path, typer.Argument(help="Tenant policy (YAML 
         raise fail(str(exc)) from None
 
     async def work() -> dict[str, int]:
-        async with await _open() as vault, vault.pool.connection() as conn:
+        async with await open_vault() as vault, vault.pool.connection() as conn:
             return await policies.apply(conn, vault.keyring, policy, principal="cli")
 
-    counts = _run(work)
+    counts = run_vault(work)
     applied, removed = counts["unmask_policies"], counts["removed"]
     typer.echo(f"tenant {policy.tenant}: {applied} unmask policies applied, {removed} removed")
 
@@ -191,23 +156,22 @@ def audit_verify(
     """Recompute every tenant's hash chain and check it against its checkpoints; exit 1 when a
     record was edited or deleted, or the chain was cut back or rewritten since a checkpoint."""
     from streams.checkpoints import published
-    from streams.settings import WorkerSettings
     from vault import audit
 
     external: list[audit.Checkpoint] = []
     if from_topic:
-        settings = load_settings(WorkerSettings)
+        settings = worker_settings()
         try:
-            external = _run(lambda: published(settings, settings.audit_topic))
+            external = run_vault(lambda: published(settings, settings.audit_topic))
         except (TimeoutError, OSError) as exc:
             raise fail(f"broker unavailable: {type(exc).__name__}", 1) from None
 
     async def work() -> list[audit.VerifyReport]:
-        async with await _open() as vault, vault.pool.connection() as conn:
+        async with await open_vault() as vault, vault.pool.connection() as conn:
             names = [tenant] if tenant else await audit.tenants(conn)
             return [await audit.verify(conn, t, vault.keyring, external) for t in names]
 
-    reports = _run(work)
+    reports = run_vault(work)
     for report in reports:
         state = "ok" if report.ok else "BROKEN"
         typer.echo(f"tenant {report.tenant}: {report.records} records, {state}")
@@ -227,16 +191,15 @@ def audit_checkpoint(
     """Store a checkpoint of every tenant's chain head that moved (the mask worker does this every
     VEILSTREAM_AUDIT_CHECKPOINT_S seconds); print them as JSON Lines."""
     from streams.checkpoints import checkpoint_record
-    from streams.settings import WorkerSettings
     from vault import audit
 
     async def work() -> list[audit.Checkpoint]:
-        async with await _open() as vault, vault.pool.connection() as conn:
+        async with await open_vault() as vault, vault.pool.connection() as conn:
             names = [tenant] if tenant else await audit.stale_tenants(conn)
             points = [await audit.checkpoint(conn, vault.keyring, t) for t in names]
             return [p for p in points if p is not None]
 
-    points = _run(work)
+    points = run_vault(work)
     for point in points:
         typer.echo(json.dumps(point.to_json()))
     if publish and points:
@@ -244,7 +207,7 @@ def audit_checkpoint(
 
         from streams.kafka_client import client_options
 
-        settings = load_settings(WorkerSettings)
+        settings = worker_settings()
 
         async def send() -> None:
             producer = AIOKafkaProducer(**client_options(settings), acks="all")
@@ -258,7 +221,7 @@ def audit_checkpoint(
                 await producer.stop()
 
         try:
-            _run(send)
+            run_vault(send)
         except (TimeoutError, OSError) as exc:
             raise fail(f"broker unavailable: {type(exc).__name__}", 1) from None
 
@@ -275,7 +238,7 @@ def audit_export(
         count = 0
         sink = sys.stdout if out == "-" else open(out, "w", encoding="utf-8")  # noqa: SIM115
         try:
-            async with await _open() as vault, vault.pool.connection() as conn:
+            async with await open_vault() as vault, vault.pool.connection() as conn:
                 for name in [tenant] if tenant else await audit.tenants(conn):
                     async for record in audit.export(conn, name):
                         sink.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -285,7 +248,7 @@ def audit_export(
                 sink.close()
         return count
 
-    count = _run(work)
+    count = run_vault(work)
     typer.echo(f"veilstream: exported {count} audit records", err=True)
 
 
@@ -298,10 +261,10 @@ def erase(
     """Erase a data subject's values: their tokens stay but unmask to nothing. Audited."""
 
     async def work() -> dict[str, int]:
-        async with await _open() as vault:
+        async with await open_vault() as vault:
             return await vault.erase(tenant, subject, principal="cli")
 
-    counts = _run(work)
+    counts = run_vault(work)
     total = sum(counts.values())
     detail = ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing to erase"
     typer.echo(f"tenant {tenant}: erased {total} values ({detail})")
@@ -320,13 +283,13 @@ def api(
     from vault import Vault
     from vault.api import create_app
 
-    settings = _settings(**({"migrate_on_start": True} if migrate else {}))
+    settings = vault_settings(**({"migrate_on_start": True} if migrate else {}))
 
     async def check() -> None:  # refuse to start on a missing or wrong master key, with a clear message
         vault = await Vault.open(settings)
         await vault.close()
 
-    _run(check)
+    run_vault(check)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     uvicorn.run(
         create_app(settings.model_copy(update={"migrate_on_start": False})),

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from detectors import Document, Policy, redact
-from streams.cli._common import build_pipeline, fail
+from veilstream.cli._common import build_pipeline, fail
 
 SAMPLES = "crm_texts.jsonl"
 
@@ -35,8 +35,8 @@ def demo(
         return
     if ner not in ("auto", "on", "off"):
         raise fail("--ner is auto, on or off")
-    from streams.demo import run
     from streams.errors import StreamsError
+    from veilstream.demo import run
 
     try:
         result = run(ner, timeout, on_step=lambda step: console.print(f"[bold cyan]•[/] {step}"))
@@ -68,7 +68,7 @@ def _texts(console: Console) -> None:
     table = Table(title=f"veilstream demo: raw vs masked (redact mode; stages: {stages})", show_lines=True)
     for column in ("id", "lang", "raw", "masked", "entities"):
         table.add_column(column, overflow="fold")
-    lines = resources.files("streams.samples").joinpath(SAMPLES).read_text(encoding="utf-8").splitlines()
+    lines = resources.files("veilstream.samples").joinpath(SAMPLES).read_text(encoding="utf-8").splitlines()
     for line in lines:
         record = json.loads(line)
         spans = pipeline.detect(Document(record["text"], record["lang"], policy=policy))

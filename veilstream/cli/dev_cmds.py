@@ -13,17 +13,17 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from streams.cli._common import fail, load_settings
+from veilstream.cli._common import fail, load_settings, worker_settings
 
 if TYPE_CHECKING:
-    from streams.embedded import EmbeddedStack
     from streams.settings import WorkerSettings
+    from veilstream.embedded import EmbeddedStack
 
 PartitionsOpt = Annotated[
     int | None,
@@ -33,12 +33,6 @@ WaitOpt = Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait f
 
 topics_app = typer.Typer(help="Kafka topics of the worker.", no_args_is_help=True)
 dev_app = typer.Typer(help="A local development stack (embedded broker and Postgres).", no_args_is_help=True)
-
-
-def _worker_settings(**overrides: Any) -> WorkerSettings:
-    from streams.settings import WorkerSettings
-
-    return load_settings(WorkerSettings, **{k: v for k, v in overrides.items() if v is not None})
 
 
 def _topics_table(status: dict[str, str], err: bool = False) -> None:
@@ -60,7 +54,7 @@ def topics_create(partitions: PartitionsOpt = None, wait: WaitOpt = 10.0) -> Non
     """Create the worker's topics on VEILSTREAM_BROKER_URL; existing topics are reported, never changed."""
     from streams.errors import StreamsError
 
-    settings = _worker_settings(partitions=partitions)
+    settings = worker_settings(partitions=partitions)
     try:
         status = asyncio.run(_create(settings, wait))
     except StreamsError as exc:
@@ -130,19 +124,19 @@ def dev_up(partitions: PartitionsOpt = None) -> None:
     for a shell to eval (a dev master key too when none is set). Data lives in memory and under /tmp
     and is gone when it stops.
     """
-    from streams.embedded import embedded_stack
     from streams.errors import StreamsError
     from streams.kafka_client import PLAINTEXT
     from vault.errors import VaultError
     from vault.settings import VaultSettings
+    from veilstream.embedded import embedded_stack
 
-    _worker_settings()  # invalid settings fail before anything starts
+    worker_settings()  # invalid settings fail before anything starts
     vault = load_settings(VaultSettings)
     needs_key = vault.master_key is None and vault.master_key_file is None
     try:
         with _stop_signals(), embedded_stack() as stack:
             embedded = {"broker_url": stack.broker.url, **PLAINTEXT}  # whatever TLS/SASL the env names
-            settings = _worker_settings(partitions=partitions).model_copy(update=embedded)
+            settings = worker_settings(partitions=partitions).model_copy(update=embedded)
             status = _prepare(stack, settings)
             _topics_table(status, err=True)
             for line in _exports(stack, master_key=needs_key):

@@ -1,6 +1,6 @@
 """The end-to-end demo on embedded servers: broker + Postgres from PyPI, both workers, real topics.
 
-1. start a Tansu broker and a Postgres (`streams.embedded`), migrate, store the demo policy,
+1. start a Tansu broker and a Postgres (`veilstream.embedded`), migrate, store the demo policy,
    create two principals and every topic;
 2. start `veilstream worker --role mask` and `--role unmask` as child processes;
 3. produce CRM change events (Faker, five locales) and support messages (en, es, fr, de, pt);
@@ -32,12 +32,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faker import Faker
 
 from detectors import parse_policy
-from streams.embedded import EmbeddedStack, embedded_stack
 from streams.errors import StreamsError
 from streams.kafka_client import PLAINTEXT, Target, client_options
 from streams.settings import WorkerSettings
 from streams.topics import create_topics
 from streams.unmask_client import signed_request
+from veilstream.embedded import EmbeddedStack, embedded_stack
 
 TENANT = "acme"
 POLICY: dict[str, Any] = {
@@ -96,7 +96,7 @@ class DemoResult:
 
 
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from streams.cli import main; main()", *args]
+    return [sys.executable, "-c", "from veilstream.cli import main; main()", *args]
 
 
 def _env(settings: WorkerSettings, stack: EmbeddedStack, master_key: str, policy: Path) -> dict[str, str]:
@@ -148,7 +148,7 @@ def _contacts(fake_by_lang: dict[str, Faker]) -> list[tuple[str, dict[str, Any]]
 
 
 def _messages() -> list[dict[str, Any]]:
-    lines = resources.files("streams.samples").joinpath("crm_texts.jsonl").read_text("utf-8").splitlines()
+    lines = resources.files("veilstream.samples").joinpath("crm_texts.jsonl").read_text("utf-8").splitlines()
     channels = ["web_widget", "email", "messaging"]
     out = []
     for i, line in enumerate(lines):

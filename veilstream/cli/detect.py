@@ -13,8 +13,8 @@ from typing import IO, Annotated, Any
 import typer
 
 from detectors import DetectorsError, Document, Pipeline, Policy, Span, redact
-from streams.cli._common import build_pipeline, fail, policy_or_default
-from streams.cli._jsonl import MAX_LINE_BYTES, BadLine, Record, open_in, open_out, read_records, write
+from veilstream.cli._common import build_pipeline, fail, policy_or_default
+from veilstream.cli._jsonl import MAX_LINE_BYTES, BadLine, Record, open_in, open_out, read_records, write
 
 BATCH = 64
 

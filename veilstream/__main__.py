@@ -1,0 +1,5 @@
+"""`python -m veilstream ...`: the `veilstream` command without its installed script."""
+
+from veilstream.cli import main
+
+main()
