@@ -2,7 +2,7 @@
 
 1. start a Tansu broker and a Postgres (`veilstream.embedded`), migrate, store the demo policy,
    create two principals and every topic;
-2. start `veilstream worker --role mask` and `--role unmask` as child processes;
+2. start `veilstream worker --role mask` and `--role unmask` as child processes (`veilstream.launcher`);
 3. produce CRM change events (Faker, five locales) and support messages (en, es, fr, de, pt);
 4. read the masked topics and show raw vs masked;
 5. ask the unmask worker to reveal one message with signed requests (`streams.unmask_client`):
@@ -15,14 +15,10 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
-import os
-import signal
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -37,7 +33,9 @@ from streams.kafka_client import PLAINTEXT, Target, client_options
 from streams.settings import WorkerSettings
 from streams.topics import create_topics
 from streams.unmask_client import signed_request
-from veilstream.embedded import EmbeddedStack, embedded_stack
+from veilstream.embedded import embedded_stack
+from veilstream.launcher import start_worker
+from veilstream.settings import worker_env
 
 TENANT = "acme"
 POLICY: dict[str, Any] = {
@@ -93,40 +91,6 @@ class DemoResult:
     forged: dict[str, Any]
     seconds: dict[str, float]
     stages: str
-
-
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from veilstream.cli import main; main()", *args]
-
-
-def _env(settings: WorkerSettings, stack: EmbeddedStack, master_key: str, policy: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILSTREAM_")}
-    env.update(settings.as_env())
-    env.update(
-        VEILSTREAM_DATABASE_URL=stack.postgres.url,
-        VEILSTREAM_MASTER_KEY=master_key,
-        VEILSTREAM_POLICY_FILES=json.dumps([str(policy)]),
-        HF_HUB_OFFLINE="1",
-    )
-    return env
-
-
-@contextmanager
-def _worker(role: str, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603  # our own CLI, fixed arguments
-            _cli("worker", "--role", role), env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
 
 
 def _contacts(fake_by_lang: dict[str, Faker]) -> list[tuple[str, dict[str, Any]]]:
@@ -214,7 +178,8 @@ def _header(record: Any, name: str) -> str:
 def run(
     ner: str = "auto", timeout: float = 120.0, on_step: Callable[[str], None] = lambda _s: None
 ) -> DemoResult:
-    """Run the whole demo; raise `StreamsError` when a step fails. Everything started is stopped."""
+    """Run the whole demo; raise `StreamsError` when a step fails (`LaunchError` when a worker exits).
+    Everything started is stopped."""
     from vault.keys import generate_master_key
 
     seconds: dict[str, float] = {}
@@ -223,6 +188,8 @@ def run(
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="veilstream-demo-")))
         on_step("starting the embedded broker (Tansu) and Postgres")
         servers = stack.enter_context(embedded_stack())
+        policy = tmp / "acme.json"
+        policy.write_text(json.dumps(POLICY))
         settings = WorkerSettings(
             **PLAINTEXT,  # the embedded broker, whatever the environment says about another cluster
             broker_url=servers.broker.bootstrap,
@@ -231,19 +198,18 @@ def run(
             session_timeout=1.0,
             metrics_port=0,
             ner=ner,  # type: ignore[arg-type]
+            policy_files=(policy,),
             policies_from_vault=False,
         )
         master_key = generate_master_key()
-        policy = tmp / "acme.json"
-        policy.write_text(json.dumps(POLICY))
         secrets = asyncio.run(_setup_vault(servers.postgres.url, master_key))
         asyncio.run(create_topics(settings))
         seconds["servers"] = time.monotonic() - start
 
         on_step("starting the mask worker and the unmask worker")
-        env = _env(settings, servers, master_key, policy)
-        mask = stack.enter_context(_worker("mask", env, tmp / "mask.log"))
-        unmask = stack.enter_context(_worker("unmask", env, tmp / "unmask.log"))
+        env = worker_env(settings, servers.postgres.url, master_key)
+        mask = stack.enter_context(start_worker("mask", env, tmp / "mask.log"))
+        unmask = stack.enter_context(start_worker("unmask", env, tmp / "unmask.log"))
 
         fakes = {lang: Faker(loc) for lang, loc in LOCALES.items()}
         for i, fake in enumerate(fakes.values()):
@@ -264,7 +230,7 @@ def run(
         outputs = [settings.masked_cdc_topic("contacts"), settings.masked_messages_topic]
 
         def complete(seen: list[Any]) -> bool:
-            _check_alive(mask, tmp / "mask.log")
+            mask.check_alive()
             return len({_header(r, "veilstream-source") for r in seen}) >= len(records)
 
         masked = asyncio.run(_read(settings, outputs, complete, timeout))
@@ -287,7 +253,7 @@ def run(
                                          for r in requests]))  # fmt: skip
 
         def answered(seen: list[Any]) -> bool:
-            _check_alive(unmask, tmp / "unmask.log")
+            unmask.check_alive()
             return len(seen) >= len(requests)
 
         replies = asyncio.run(_read(settings, [settings.unmask_replies_topic], answered, timeout))
@@ -308,12 +274,6 @@ def run(
 
 def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False).encode()
-
-
-def _check_alive(proc: subprocess.Popen[bytes], log: Path) -> None:
-    if proc.poll() is not None:
-        tail = " | ".join(log.read_text(errors="replace").strip().splitlines()[-3:])
-        raise StreamsError(f"a worker exited with code {proc.returncode}: {tail[-400:]}")
 
 
 def _pair(

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from typer.testing import CliRunner
-from worker_harness import WorkerProcess, consume, env_of, header, prepare, produce, unique_settings
+from worker_harness import consume, env_of, header, prepare, produce, unique_settings, worker_process
 
 from streams.settings import WorkerSettings
 from streams.topics import create_topics
@@ -208,7 +208,7 @@ def test_debezium_topics_deletes_typed_columns_and_row_languages(
     ]
     asyncio.run(produce(kafka_server, records))
 
-    worker = WorkerProcess(env_of(settings, pg_url, master_key), tmp_path / "worker.log")
+    worker = worker_process(env_of(settings, pg_url, master_key), tmp_path / "worker.log")
     outputs = [
         settings.masked_cdc_topic("contacts"),
         settings.masked_cdc_topic("tickets"),
@@ -297,7 +297,7 @@ def test_the_faust_engine_reads_a_debezium_topic_named_per_table(
         (contacts, key(row["email"]), None, ()),
     ]
     asyncio.run(produce(kafka_server, records))
-    worker = WorkerProcess(env_of(settings, pg_url, master_key), tmp_path / "worker.log")
+    worker = worker_process(env_of(settings, pg_url, master_key), tmp_path / "worker.log")
     out = settings.masked_cdc_topic("contacts")
     try:
         seen = asyncio.run(consume(kafka_server, [out], lambda s: len(s) >= 2))

@@ -24,7 +24,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from tls_files import TlsFiles, make_tls_files
 from tls_proxy import TlsBroker, free_port, tls_broker
-from worker_harness import ROOT, WorkerProcess, env_of, header, prepare, unique_settings
+from worker_harness import ROOT, env_of, header, prepare, unique_settings, worker_process
 
 from streams.checkpoints import published
 from streams.errors import StreamsError
@@ -100,7 +100,7 @@ def test_worker_and_tools_over_mutual_tls(
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
     asyncio.run(prepare(settings, pg_url))  # migrations; the topics exist already
-    worker = WorkerProcess(env, tmp_path / "worker.log")
+    worker = worker_process(env, tmp_path / "worker.log")
     try:
         message = {
             "message_id": "m1",

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from tls_proxy import free_port
-from worker_harness import ROOT, WorkerProcess, consume, env_of, header, prepare, produce, unique_settings
+from worker_harness import ROOT, consume, env_of, header, prepare, produce, unique_settings, worker_process
 
 from vault import Vault, VaultSettings
 from vault.keys import generate_master_key
@@ -58,7 +58,7 @@ def test_readyz_is_false_until_the_model_is_loaded_and_the_group_joined(
         kafka_server, ner="on", metrics_port=port, policy_files=(policy_file,), policies_from_vault=False
     )
     asyncio.run(prepare(settings, pg_url))
-    worker = WorkerProcess(env_of(settings, pg_url, master_key), tmp_path / "worker.log")
+    worker = worker_process(env_of(settings, pg_url, master_key), tmp_path / "worker.log")
     states: list[dict[str, Any]] = []
     try:
         deadline = time.monotonic() + 120
@@ -162,7 +162,7 @@ def test_json_logs_and_traceparent_from_input_to_output(
         kafka_server, log_format="json", policy_files=(policy_file,), policies_from_vault=False
     )
     asyncio.run(prepare(settings, pg_url))
-    worker = WorkerProcess(env_of(settings, pg_url, master_key), tmp_path / "worker.log")
+    worker = worker_process(env_of(settings, pg_url, master_key), tmp_path / "worker.log")
     pii = b"jane.header@example.org"
     records = [
         (settings.messages_topic, b"c1", json.dumps(_message(1, "mail jane.trace@example.org")).encode(),

@@ -21,7 +21,7 @@ import pytest
 from _fuzz import case as fuzz_case
 from _fuzz import leaked
 from faker import Faker
-from worker_harness import ROOT, WorkerProcess, consume, env_of, header, prepare, produce, unique_settings
+from worker_harness import ROOT, consume, env_of, header, prepare, produce, unique_settings, worker_process
 
 from detectors import Document, default_pipeline, parse_policy
 from streams.settings import WorkerSettings
@@ -192,7 +192,7 @@ def test_end_to_end_masks_keeps_keys_partitions_order_and_rejects_bad_input(
     expected_reasons = {"bad_json", "bad_schema", "bad_utf8", "too_large", "unknown_tenant"}
     asyncio.run(produce(kafka_server, inputs.records, max_request_size=8 << 20))
 
-    worker = WorkerProcess(env_of(settings, pg_url, master_key), tmp_path / "worker.log")
+    worker = worker_process(env_of(settings, pg_url, master_key), tmp_path / "worker.log")
     try:
         out_topics = [
             settings.masked_cdc_topic("contacts"),
@@ -278,14 +278,14 @@ def test_kill_9_mid_stream_then_restart_every_input_has_its_identical_output(
     env = env_of(settings, pg_url, master_key)
     out = settings.masked_messages_topic
 
-    first = WorkerProcess(env, tmp_path / "first.log")
+    first = worker_process(env, tmp_path / "first.log")
     try:
         partial = asyncio.run(consume(kafka_server, [out], lambda seen: len(seen) >= 40))
         assert len(partial) >= 40
     finally:
         first.kill()
     asyncio.run(produce(kafka_server, inputs.records[150:]))
-    second = WorkerProcess(env, tmp_path / "second.log")
+    second = worker_process(env, tmp_path / "second.log")
     try:
         sources = lambda seen: {header(r, "veilstream-source") for r in seen}  # noqa: E731
         seen = asyncio.run(consume(kafka_server, [out], lambda s: len(sources(s)) >= 300))
@@ -361,7 +361,7 @@ def test_unmask_worker_reveals_only_to_signed_requests_and_audits_every_one(
         out(signed("r11", "mailer", token_value=rewritten)),
     ]
     asyncio.run(produce(kafka_server, requests))
-    worker = WorkerProcess(env_of(settings, pg_url, master_key), tmp_path / "unmask.log", role="unmask")
+    worker = worker_process(env_of(settings, pg_url, master_key), tmp_path / "unmask.log", role="unmask")
     try:
         seen = asyncio.run(
             consume(kafka_server, [settings.unmask_replies_topic, settings.dlq_topic], lambda s: len(s) >= 11)
@@ -411,7 +411,7 @@ def test_mask_worker_anchors_the_audit_chain_on_the_audit_topic(
     for i in range(6):
         inputs.message(i)
     env = env_of(settings, pg_url, master_key)
-    worker = WorkerProcess(env, tmp_path / "mask.log")
+    worker = worker_process(env, tmp_path / "mask.log")
     points: list[Any] = []
     try:
         for upto in (3, 6):  # two batches: two audit records at least
@@ -461,7 +461,7 @@ def test_fuzzed_records_on_the_real_broker_never_stop_the_worker_or_leak(
     batch = [fuzz_case(rng) for _ in range(300)]
     topics = {"cdc": settings.cdc_topic("contacts"), "message": settings.messages_topic}
     records = [(topics[c.kind], c.key, c.value, (("veilstream-tenant", b"acme"),)) for c in batch]
-    worker = WorkerProcess(env_of(settings, pg_url, master_key), tmp / "mask.log")
+    worker = worker_process(env_of(settings, pg_url, master_key), tmp / "mask.log")
     outputs = [settings.masked_cdc_topic("contacts"), settings.masked_messages_topic, settings.dlq_topic]
     try:
         asyncio.run(produce(kafka_server, records))
@@ -496,7 +496,7 @@ def test_dlq_replay_after_the_tenant_gets_a_policy(
     inputs.message(1)
     asyncio.run(produce(kafka_server, inputs.records))
     env = env_of(settings, pg_url, master_key)
-    worker = WorkerProcess(env, tmp_path / "worker.log")
+    worker = worker_process(env, tmp_path / "worker.log")
     try:
         dlq = asyncio.run(consume(kafka_server, [settings.dlq_topic], lambda s: len(s) >= 1))
         assert json.loads(dlq[0].value)["reason"] == "unknown_tenant"

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from worker_harness import WorkerProcess, consume, env_of, prepare, produce, unique_settings
+from worker_harness import consume, env_of, prepare, produce, unique_settings, worker_process
 
 from veilstream.embedded import EmbeddedPostgres
 
@@ -69,7 +69,7 @@ def test_worker_waits_out_a_postgres_outage_without_rejecting_or_losing_records(
     settings = unique_settings(kafka_server, engine=engine, policy_files=(policy,), policies_from_vault=False)
     asyncio.run(prepare(settings, restartable.url))
     out, dlq = settings.masked_messages_topic, settings.dlq_topic
-    worker = WorkerProcess(env_of(settings, restartable.url, master_key), tmp_path / "worker.log")
+    worker = worker_process(env_of(settings, restartable.url, master_key), tmp_path / "worker.log")
     try:
         asyncio.run(produce(kafka_server, _messages(settings.messages_topic, 0, 10)))
         first = asyncio.run(consume(kafka_server, [out], lambda s: len(s) >= 10))

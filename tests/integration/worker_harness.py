@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -20,6 +16,8 @@ from aiokafka.structs import ConsumerRecord
 from streams.settings import WorkerSettings
 from streams.topics import create_topics
 from vault.migrate import migrate
+from veilstream.launcher import Process, Role, start_worker
+from veilstream.settings import worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,13 +41,8 @@ def unique_settings(bootstrap: str, **overrides: Any) -> WorkerSettings:
 
 
 def env_of(settings: WorkerSettings, database_url: str, master_key: str) -> dict[str, str]:
-    """The environment a worker process reads these settings from."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILSTREAM_")}
-    env.update(settings.as_env())
-    env["VEILSTREAM_DATABASE_URL"] = database_url
-    env["VEILSTREAM_MASTER_KEY"] = master_key
-    env["HF_HUB_OFFLINE"] = "1"
-    return env
+    """The environment a worker process reads these settings from (`veilstream.settings.worker_env`)."""
+    return worker_env(settings, database_url, master_key)
 
 
 async def prepare(settings: WorkerSettings, database_url: str) -> None:
@@ -59,32 +52,10 @@ async def prepare(settings: WorkerSettings, database_url: str) -> None:
     assert all(s.startswith(("created", "exists")) for s in status.values()), status
 
 
-class WorkerProcess:
-    """`veilstream worker` in a child process; its log in a file for the canary scan."""
-
-    def __init__(self, env: dict[str, str], log: Path, role: str = "mask") -> None:
-        self.log = log
-        cmd = [sys.executable, "-c", "from veilstream.cli import main; main()", "worker", "--role", role]
-        with log.open("ab") as out:
-            self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self, timeout: float = 30) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                return self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                raise
-        return self.proc.returncode
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
+def worker_process(env: dict[str, str], log: Path, role: Role = "mask") -> Process:
+    """`veilstream worker` in a child process (`veilstream.launcher`); its log in a file for the
+    canary scan. `.stop()` is its exit code, None when SIGTERM did not end it within 30 s."""
+    return start_worker(role, env, log, cwd=ROOT)
 
 
 async def produce(

@@ -103,7 +103,7 @@ def test_every_shipped_package_has_a_layer_and_modules() -> None:
     assert _shipped() <= ALLOWED.keys()
     for layer in ALLOWED:
         assert any(name.split(".")[0] == layer for name in _modules()), f"no module of {layer} found"
-    assert {"veilstream.cli", "veilstream.settings"} <= _modules().keys()
+    assert {"veilstream.cli", "veilstream.settings", "veilstream.launcher"} <= _modules().keys()
 
 
 def test_only_the_composition_root_imports_it() -> None:

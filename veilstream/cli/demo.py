@@ -37,10 +37,11 @@ def demo(
         raise fail("--ner is auto, on or off")
     from streams.errors import StreamsError
     from veilstream.demo import run
+    from veilstream.launcher import LaunchError
 
     try:
         result = run(ner, timeout, on_step=lambda step: console.print(f"[bold cyan]•[/] {step}"))
-    except StreamsError as exc:
+    except (StreamsError, LaunchError) as exc:
         raise fail(str(exc), 1) from None
     table = Table(title=f"raw vs masked (tenant acme; stages: {result.stages})", show_lines=True)
     for column in ("topic", "lang", "raw", "masked", "entities"):
