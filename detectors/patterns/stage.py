@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from detectors.patterns import contact, dates, financial, identifiers, national_ids, postcodes
+from detectors.patterns import contact, dates, financial, identifiers, names, national_ids, postcodes
 from detectors.patterns._recognizer import Recognizer
 from detectors.span import Document, Span
 
@@ -34,6 +34,7 @@ BUILTIN_RECOGNIZERS: tuple[Recognizer, ...] = (
     identifiers.USERNAME,
     identifiers.SNAKE_USERNAME,
     identifiers.DOTTED_USERNAME,
+    names.NAMES,
     postcodes.POSTCODE,
     postcodes.DISTINCTIVE_POSTCODE,
 )
