@@ -1,1 +1,2 @@
-"""Model training and data preparation: not shipped in the wheel (only detectors, vault, streams are)."""
+"""Model training and data generation (`ner/`, `synth/`): not shipped in the wheel (only detectors,
+vault, streams and veilstream are)."""

@@ -3,7 +3,7 @@
 1. start a Tansu broker and a Postgres (`veilstream.embedded`), migrate, store the demo policy,
    create two principals and every topic;
 2. start `veilstream worker --role mask` and `--role unmask` as child processes (`veilstream.launcher`);
-3. produce CRM change events (Faker, five locales) and support messages (en, es, fr, de, pt);
+3. produce CRM change events and support messages in en, es, fr, de, pt (`veilstream.samples`);
 4. read the masked topics and show raw vs masked;
 5. ask the unmask worker to reveal one message with signed requests (`streams.unmask_client`):
    as a principal the policy names, as one it does not, and once unsigned (refused);
@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from faker import Faker
 
 from detectors import parse_policy
 from streams.errors import StreamsError
@@ -61,14 +60,11 @@ POLICY: dict[str, Any] = {
         }
     ],
 }
-LOCALES = {"en": "en_US", "es": "es_ES", "fr": "fr_FR", "de": "de_DE", "pt": "pt_PT"}
-NOTES = {
-    "en": "Called from {phone} about a refund, send the invoice to {email}.",
-    "es": "Llamó desde el {phone} por un reembolso, enviar la factura a {email}.",
-    "fr": "A appelé du {phone} pour un remboursement, envoyer la facture à {email}.",
-    "de": "Rief von {phone} wegen einer Erstattung an, Rechnung an {email} senden.",
-    "pt": "Ligou do {phone} sobre um reembolso, enviar a fatura para {email}.",
-}
+#: Made-up CRM contacts, one per language (drawn once with Faker's en_US, es_ES, fr_FR, de_DE and
+#: pt_PT locales and kept as data: the demo needs no Faker at run time).
+CONTACTS = "crm_contacts.jsonl"
+#: Support messages in en, es, fr, de, pt (also `veilstream demo --texts`).
+MESSAGES = "crm_texts.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,30 +89,20 @@ class DemoResult:
     stages: str
 
 
-def _contacts(fake_by_lang: dict[str, Faker]) -> list[tuple[str, dict[str, Any]]]:
-    rows = []
-    for i, (lang, fake) in enumerate(fake_by_lang.items(), start=1):
-        note = NOTES[lang].format(phone=fake.phone_number(), email=fake.free_email())
-        row = {
-            "id": i,
-            "tenant_id": TENANT,
-            "full_name": fake.name(),
-            "email": fake.email(),
-            "phone": fake.phone_number(),
-            "city": fake.city(),
-            "segment": "gold" if i % 2 else "silver",
-            "notes": note,
-        }
-        rows.append((lang, row))
-    return rows
+def _sample(name: str) -> list[dict[str, Any]]:
+    text = resources.files("veilstream.samples").joinpath(name).read_text("utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _contacts() -> list[tuple[str, dict[str, Any]]]:
+    """(language, `contacts` row) of each sample contact."""
+    return [(row.pop("lang"), {**row, "tenant_id": TENANT}) for row in _sample(CONTACTS)]
 
 
 def _messages() -> list[dict[str, Any]]:
-    lines = resources.files("veilstream.samples").joinpath("crm_texts.jsonl").read_text("utf-8").splitlines()
     channels = ["web_widget", "email", "messaging"]
     out = []
-    for i, line in enumerate(lines):
-        sample = json.loads(line)
+    for i, sample in enumerate(_sample(MESSAGES)):
         out.append(
             {
                 "message_id": sample["id"],
@@ -211,10 +197,7 @@ def run(
         mask = stack.enter_context(start_worker("mask", env, tmp / "mask.log"))
         unmask = stack.enter_context(start_worker("unmask", env, tmp / "unmask.log"))
 
-        fakes = {lang: Faker(loc) for lang, loc in LOCALES.items()}
-        for i, fake in enumerate(fakes.values()):
-            fake.seed_instance(20261123 + i)
-        contacts = _contacts(fakes)
+        contacts = _contacts()
         messages = _messages()
         records: list[tuple[str, bytes | None, bytes]] = []
         for _lang, row in contacts:

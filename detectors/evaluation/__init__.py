@@ -1,7 +1,6 @@
 """Evaluation: labelled datasets in presidio-research format, token-level scores, reports.
 
-The Faker-based generator (`detectors.evaluation.synth`) is not imported here:
-importing this package does not need Faker.
+Scoring only: the generator of the multilingual set is `training.synth` (Faker, not shipped).
 """
 
 from detectors.evaluation.dataset import DatasetError, GoldSpan, Record, gold_class, load_dataset

@@ -140,6 +140,20 @@ def test_no_module_imports_a_private_name_of_another(package: str) -> None:
     assert not wrong, "\n".join(wrong)
 
 
+@pytest.mark.parametrize("package", sorted(_shipped()))
+def test_nothing_shipped_imports_faker(package: str) -> None:
+    """Faker generates data in `training/` (the `synth` extra); no run-time path needs it, not even
+    inside a function."""
+    wrong = [
+        f"{name} imports {imported}"
+        for name in _modules()
+        if name.split(".")[0] == package
+        for imported in _imports(name)
+        if imported.split(".")[0] == "faker"
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_the_aiokafka_engine_never_imports_faust() -> None:
     """Everything of ours the engine's module imports, transitively; none of it imports faust."""
     chains = {AIOKAFKA_ENGINE: [AIOKAFKA_ENGINE]}

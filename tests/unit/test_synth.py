@@ -1,4 +1,4 @@
-"""The seeded multilingual generator behind data/eval/multilingual_v1.json."""
+"""The seeded multilingual generator behind data/eval/multilingual_v1.json (`training.synth`)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import phonenumbers
 import pytest
 
 from detectors import entities
-from detectors.evaluation import _identifiers as ids
-from detectors.evaluation import load_dataset, synth
+from detectors.evaluation import load_dataset
 from detectors.evaluation.scoring import TOKEN
+from training.synth import _identifiers as ids
+from training.synth import multilingual as synth
 
 SHIPPED = Path(__file__).resolve().parents[2] / "data" / "eval" / "multilingual_v1.json"
 PER_LANG = 32  # two passes over each language's 16 templates
@@ -152,6 +153,19 @@ def test_importing_the_package_does_not_import_faker():
     import subprocess
     import sys
 
-    code = "import sys, detectors.evaluation, veilstream.cli.evaluate; print('faker' in sys.modules)"
+    code = "import sys, detectors.evaluation, training.synth; print('faker' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_without_faker_the_generator_says_which_extra_in_one_line():
+    import subprocess
+    import sys
+
+    code = (  # `python -m training.synth` where faker cannot be imported
+        "import runpy, sys; sys.modules['faker'] = None;"
+        " runpy.run_module('training.synth', run_name='__main__')"
+    )
+    done = subprocess.run([sys.executable, "-c", code, "--per-lang", "1"], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr == "training.synth: generating data needs Faker: pip install 'veilstream[synth]'\n"

@@ -1,6 +1,6 @@
 """Native-language templates for the synthetic set: CRM notes, tickets, chat turns, emails.
 
-Slots in braces are filled by `synth`. Labelled slots: PERSON, FIRST (a first name,
+Slots in braces are filled by `multilingual`. Labelled slots: PERSON, FIRST (a first name,
 labelled PERSON), CITY (LOCATION), ADDRESS (STREET_ADDRESS), ORG, EMAIL, PHONE, CARD,
 IBAN, IP, DOB (a birth date; the birth word is in the template) and ID (a national
 identifier of the language, with or without its usual context word). Hard-negative

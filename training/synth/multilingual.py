@@ -1,6 +1,6 @@
 """A seeded multilingual evaluation set: CRM notes, tickets, chats and emails in en, es, fr, de, pt.
 
-    python -m detectors.evaluation.synth --seed 7 --per-lang 300 --out data/eval/multilingual_v1.json
+    python -m training.synth --seed 7 --per-lang 300 --out data/eval/multilingual_v1.json
 
 Records are in presidio-research format with a `lang` key and `metadata`:
 `kind`, `locale`, `id_context` (whether a national ID is written with its context
@@ -29,8 +29,8 @@ import regex
 from faker import Faker
 
 from detectors import entities
-from detectors.evaluation import _identifiers as ids
-from detectors.evaluation._templates import ID_PHRASES, LANG_IDS, LOCALES, MONTHS, TEMPLATES
+from training.synth import _identifiers as ids
+from training.synth._templates import ID_PHRASES, LANG_IDS, LOCALES, MONTHS, TEMPLATES
 
 LANGS: Final = ("en", "es", "fr", "de", "pt")
 #: Share of national IDs written without their context word.
@@ -404,9 +404,7 @@ def dumps(records: Sequence[Mapping[str, Any]]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m detectors.evaluation.synth", description=__doc__.split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m training.synth", description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--per-lang", type=int, default=300)
     parser.add_argument("--lang", action="append", choices=LANGS, help="Only these languages (repeatable).")
