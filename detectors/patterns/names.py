@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import regex
 
@@ -35,6 +37,18 @@ _INITIAL = r"\p{Lu}\."
 
 def _split(words: str) -> frozenset[str]:
     return frozenset(words.split())
+
+
+#: Given names and surnames, lower case (`python -m training.names` writes it; everyday words left out).
+NAMES_FILE = Path(__file__).with_name("person_names.txt")
+
+
+@cache
+def person_names() -> dict[str, str]:
+    """The words of `NAMES_FILE` and their kinds (`F` given name, `L` surname): a lower-case word
+    after a weak cue is a name only when listed, and the first one only as a given name."""
+    with NAMES_FILE.open(encoding="utf-8") as lines:
+        return dict(line.rstrip("\n").split("\t", 1) for line in lines)
 
 
 _WORD = regex.compile(rf"(?:{_INITIAL}|{_UPPER}|{_LOWER})(?![\w@])")
@@ -171,10 +185,12 @@ _INTRO_STRONG = regex.compile(
     + r"[ \t:,]*",
     regex.IGNORECASE,
 )
-#: Introductions whose next word may be anything: only a capitalized name is read.
+#: Introductions often followed by an adjective or a noun (`it's valid`, `é o cano`): a capitalized name only.
+_INTRO_BARE = regex.compile(_alternation("it's|it is|i'm|i am|é o|é a") + r"[ \t:,]*", regex.IGNORECASE)
+#: Introductions whose next word may be anything: a capitalized name, or a listed lower-case one.
 _INTRO_WEAK = regex.compile(
     _alternation(
-        "this is|it's|it is|i'm|i am|you're speaking with|you are speaking with|you're speaking to|"
+        "this is|you're speaking with|you are speaking with|you're speaking to|"
         "speaking with|soy|habla|le habla|hablas con|aquí|aqui|c'est|ici|je suis|vous parlez avec|hier ist|"
         "hier spricht|am apparat|sou o|sou a|sou|aqui é o|aqui é a|aqui é|fala o|fala a|é o|é a|quem fala é|"
         "falas com|fala com|c|atendido por|atendida por|attended by|handled by|traité par|traitée par|"
@@ -351,6 +367,8 @@ class _Cue:
     closed: bool = False
     #: Several names joined by commas (`Prénom(s) : Wei, Antoine`).
     listed: bool = False
+    #: Lower-case words that `person_names` lists are names too (`aqui é a thaís`, `je suis oksana`).
+    known: bool = False
     #: Every name word has a lower-case letter (`técnica OS 889102`: not a name).
     mixed: bool = False
     #: What must follow the name (a speaker's colon).
@@ -360,13 +378,14 @@ class _Cue:
 CUES: tuple[_Cue, ...] = (
     _Cue(_FORM, 0.85, lower=True, closed=True, listed=True),
     _Cue(_INTRO_STRONG, 0.85, lower=True),
-    _Cue(_INTRO_WEAK, 0.6),
+    _Cue(_INTRO_WEAK, 0.6, known=True),
+    _Cue(_INTRO_BARE, 0.6),
     _Cue(_TITLE, 0.8),
-    _Cue(_GREETING, 0.7, closed=True),
-    _Cue(_SIGN_OFF, 0.7, closed=True),
+    _Cue(_GREETING, 0.7, closed=True, known=True),
+    _Cue(_SIGN_OFF, 0.7, closed=True, known=True),
     _Cue(_HEADER, 0.8, closed=True),
     _Cue(_SPEAKER_ROLE, 0.75, after=regex.compile(r"[ \t]*\)?[ \t]*:")),
-    _Cue(_RELATIVE, 0.6),
+    _Cue(_RELATIVE, 0.6, known=True),
     _Cue(_TITLE_WORD, 0.65, lower=True, closed=True),
     _Cue(_ROLE_NOUN, 0.6, mixed=True),
     _Cue(_FAMILY, 0.65, mixed=True),
@@ -378,8 +397,12 @@ CUES: tuple[_Cue, ...] = (
 _CAMEL = regex.compile(r"\p{Ll}{3}\p{Lu}")
 
 
-def _is_name_word(word: str, lower: bool) -> bool:
+def _is_name_word(word: str, lower: bool, known: str = "") -> bool:
+    """`known`: a lower-case word is a name when `person_names` lists it as a kind in `known`."""
     key = word.lower()
+    if known and not lower and word[0].islower():
+        kinds = person_names().get(key, "")
+        return key not in _NOT_A_NAME and key not in _LOWER_STOP and any(k in kinds for k in known)
     if key in _NOT_A_NAME or len(word) > 30 or key.endswith(_ORG_ENDINGS) or _CAMEL.search(word):
         return False
     if word[0].isupper():
@@ -391,7 +414,9 @@ def _all_name_words(name: str) -> bool:
     return all(_is_name_word(w, False) or w.lower() in PARTICLES for w in name.split())
 
 
-def name_at(text: str, pos: int, lower: bool = False, closed: bool = False) -> tuple[int, int] | None:
+def name_at(
+    text: str, pos: int, lower: bool = False, closed: bool = False, known: bool = False
+) -> tuple[int, int] | None:
     """The name that starts at `pos` (after blanks), or None: up to five name words, particles
     between them; `closed` wants the line or clause to end right after it."""
     space = _SPACE.match(text, pos)
@@ -401,6 +426,7 @@ def name_at(text: str, pos: int, lower: bool = False, closed: bool = False) -> t
     while words < _MAX_WORDS:
         # a name begun with a capital takes no lower-case word after it (`Jordi Vila i Serra e escrevo`)
         lower_here = lower and (words == 0 or not text[start].isupper())
+        known_here = "" if not known or (words and text[start].isupper()) else "FL" if words else "F"
         match = _WORD.match(text, cursor)
         if match is None:
             break
@@ -408,11 +434,11 @@ def name_at(text: str, pos: int, lower: bool = False, closed: bool = False) -> t
         if word.lower() in PARTICLES and words:
             after = _SPACE.match(text, match.end())
             nxt = _WORD.match(text, after.end()) if after else None
-            if nxt is None or not _is_name_word(nxt.group(), lower_here):
+            if nxt is None or not _is_name_word(nxt.group(), lower_here, known_here):
                 break
             cursor = after.end() if after else match.end()
             continue
-        if not _is_name_word(word, lower_here):
+        if not _is_name_word(word, lower_here, known_here):
             break
         end, words = match.end(), words + 1
         space = _SPACE.match(text, end)
@@ -473,7 +499,7 @@ class NameCueRecognizer:
     def _names(text: str, pos: int, cue: _Cue) -> Iterator[Hit]:
         first = True  # names listed after the first are capitalized (`Wei, Antoine`; not `…, nasc.`)
         while True:
-            span = name_at(text, pos, cue.lower and first, cue.closed and not cue.listed)
+            span = name_at(text, pos, cue.lower and first, cue.closed and not cue.listed, cue.known)
             if span is None:
                 return
             if cue.closed and cue.listed and not _NAME_END.match(text, span[1]):

@@ -30,6 +30,8 @@ def names(text: str) -> list[str]:
         ("bonjour, je m'appelle inès haddad", ["inès haddad"]),
         ("Olá, chamo-me Jordi Vila i Serra e escrevo", ["Jordi Vila i Serra"]),
         ("Hello, this is Priya from accounts", ["Priya"]),
+        ("cliente: bonjour euh je suis oksana kovalenko", ["oksana kovalenko"]),
+        ("atendente: boa tarde fala a sofia em que posso ajudar", ["sofia"]),
         # titles
         ("Dear Mrs. Okonkwo-Bell, thank you", ["Okonkwo-Bell"]),
         ("Sehr geehrter Herr Dr. Albrecht,", ["Albrecht"]),
@@ -81,6 +83,8 @@ def test_a_cued_name_is_found(text: str, expected: list[str]) -> None:
         "FORMULAIRE DE RÉCLAMATION — ASSURANCE HABITATION",
         "Hey, I want to cancel StreamNorth.\nStreamNorth Help: sure\nStreamNorth Help: done",
         "agent: and the name of the company\ncaller: yeah about eight thousand",
+        "caller: four seven two nine it's valid till march",
+        "o técnico disse que é o cano da cozinha",
     ],
 )
 def test_no_name_where_the_cue_word_is_not_a_cue(text: str) -> None:
@@ -91,3 +95,12 @@ def test_the_pipeline_masks_cued_names_in_balanced_mode_without_ner() -> None:
     text = "Kind regards,\nMateus Albuquerque"
     spans = default_pipeline().detect(Document(text, "pt"))
     assert [(text[s.start : s.end], s.entity) for s in spans] == [("Mateus Albuquerque", "PERSON")]
+
+
+def test_the_name_list_holds_names_not_everyday_words() -> None:
+    from detectors.patterns.names import person_names
+
+    listed = person_names()
+    assert {"sofia", "oksana", "julien", "wesley"} <= listed.keys()
+    assert not {"mark", "rose", "april", "will", "hope", "costa"} & listed.keys()
+    assert set(listed.values()) <= {"F", "L", "FL"}
