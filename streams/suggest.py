@@ -226,12 +226,14 @@ def _suggest(name: str, column: str, stats: ColumnStats, current: str | None) ->
         if whole >= WHOLE_SHARE * n:
             low = stats.min_score.get(entity, 0.0)
             return out(entity, f"{whole}/{n} values are one {entity} (lowest score {low:.2f})")
-    if stats.found:
-        return out("detect", f"{stats.found}/{n} values hold personal data ({found})")
     kind = column_kind(column)
     words = set(name_words(column))
-    if "surname" in words or ("name" in words and words & _PERSON_NAME):
-        return out("PERSON", f"the name says PERSON; detection found none in {n} values (NER off?)")
+    says_person = "surname" in words or ("name" in words and words & _PERSON_NAME)
+    if says_person and set(stats.classes) <= {"PERSON"}:
+        seen = f"PERSON in {stats.found} of {n} values" if stats.found else f"none in {n} values (NER off?)"
+        return out("PERSON", f"the name says PERSON; detection found {seen}")
+    if stats.found:
+        return out("detect", f"{stats.found}/{n} values hold personal data ({found})")
     if kind.personal:
         return out("detect", f"the name looks personal; nothing found in {n} values")
     types = set(stats.types)

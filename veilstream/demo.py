@@ -221,6 +221,12 @@ def run(
 
         rows = _pair(contacts, messages, masked, settings)
         texts = [r for r in masked if r.topic == settings.masked_messages_topic and b"</EMAIL>" in r.value]
+        order = {
+            m["message_id"]: i for i, m in enumerate(messages)
+        }  # the first sample that has both, whatever
+        texts.sort(
+            key=lambda r: order.get(json.loads(r.value).get("message_id"), len(order))
+        )  # partition read first
         target = next((r for r in texts if b"</PER>" in r.value), texts[0])
         token_text = json.loads(target.value)["text"]
         on_step("asking the unmask worker: as `mailer` (allowed), as `intern` (refused), unsigned (forged)")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import regex
@@ -369,6 +369,9 @@ class _Cue:
     listed: bool = False
     #: Lower-case words that `person_names` lists are names too (`aqui é a thaís`, `je suis oksana`).
     known: bool = False
+    #: One of the name's words is a listed given name or surname (`Cliente Yusuf Demir`, not
+    #: `Client Date of birth`).
+    vetted: bool = False
     #: Every name word has a lower-case letter (`técnica OS 889102`: not a name).
     mixed: bool = False
     #: What must follow the name (a speaker's colon).
@@ -379,7 +382,7 @@ CUES: tuple[_Cue, ...] = (
     _Cue(_FORM, 0.85, lower=True, closed=True, listed=True),
     _Cue(_INTRO_STRONG, 0.85, lower=True),
     _Cue(_INTRO_WEAK, 0.6, known=True),
-    _Cue(_INTRO_BARE, 0.6),
+    _Cue(_INTRO_BARE, 0.6, vetted=True),
     _Cue(_TITLE, 0.8),
     _Cue(_GREETING, 0.7, closed=True, known=True),
     _Cue(_SIGN_OFF, 0.7, closed=True, known=True),
@@ -387,9 +390,9 @@ CUES: tuple[_Cue, ...] = (
     _Cue(_SPEAKER_ROLE, 0.75, after=regex.compile(r"[ \t]*\)?[ \t]*:")),
     _Cue(_RELATIVE, 0.6, known=True),
     _Cue(_TITLE_WORD, 0.65, lower=True, closed=True),
-    _Cue(_ROLE_NOUN, 0.6, mixed=True),
+    _Cue(_ROLE_NOUN, 0.6, mixed=True, vetted=True),
     _Cue(_FAMILY, 0.65, mixed=True),
-    _Cue(_DASH_SIGNATURE, 0.6, closed=True),
+    _Cue(_DASH_SIGNATURE, 0.6, closed=True, vetted=True),
 )
 
 
@@ -506,7 +509,10 @@ class NameCueRecognizer:
                 return
             if cue.after is not None and not cue.after.match(text, span[1]):
                 return
-            if cue.mixed and not all(any(c.islower() for c in w) for w in text[span[0] : span[1]].split()):
+            words = text[span[0] : span[1]].split()
+            if cue.mixed and not all(any(c.islower() for c in w) for w in words):
+                return
+            if cue.vetted and not any(w.lower().strip(".") in person_names() for w in words):
                 return
             yield span[0], span[1], cue.score
             if not cue.listed or not text.startswith(",", span[1]):
@@ -529,6 +535,12 @@ class NameCueRecognizer:
             span = match.span()
             if not any(s <= span[0] and span[1] <= e for s, e in found):
                 yield span[0], span[1], self.mention_score
+
+
+@lru_cache(maxsize=4096)
+def _mention_pattern(words: frozenset[str]) -> regex.Pattern[str]:
+    """Whole-word occurrences of `words` (compiled once per set of names: texts repeat them)."""
+    return regex.compile(r"(?<![\w@.])(?:" + "|".join(map(regex.escape, sorted(words))) + r")(?![\w@])")
 
 
 NAMES = NameCueRecognizer()

@@ -52,7 +52,7 @@ def names(text: str) -> list[str]:
         # relatives, notes, signatures, families
         ("the car was driven by my son, Callum, that day", ["Callum"]),
         ("Llamada entrante 11:20. Cliente Yusuf Demir pide la baja.", ["Yusuf Demir"]),
-        ("Rappel sous 5 j. — S. Benkirane", ["S. Benkirane"]),
+        ("Rappel sous 5 j. — Claire Dubois", ["Claire Dubois"]),
         ("Marta Vieira | Gestora de Conta", ["Marta Vieira"]),
         ("Passagens da família Nakamura confirmadas", ["Nakamura"]),
         # the answer to a question for the name
