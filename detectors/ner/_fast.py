@@ -94,9 +94,10 @@ _RUNNERS_LOCK = threading.Lock()
 
 
 def _weights_key(tagger: SequenceTagger) -> Hashable:
-    return tuple(
+    weights = tuple(
         (id(p), p._version, p.device) for p in itertools.chain(tagger.parameters(), tagger.buffers())
     )
+    return (*weights, getattr(tagger, "recall_bias", 0.0))
 
 
 def _runner(tagger: SequenceTagger) -> _Runner:
@@ -145,6 +146,9 @@ class _Runner:
         self.classes = np.array([label.split("-", 1)[-1] for label in self.labels])  # B-PERSON -> PERSON
         self.transitions = transitions[np.ix_(self.keep, self.keep)]
         self.from_start, self.to_stop = transitions[self.keep, start], transitions[stop, self.keep]
+        # as `_numpy`: the `O` emission lowered by the model's recall bias (`TaggerConfig.recall_bias`)
+        self.outside_tag = self.labels.index("O") if "O" in self.labels else -1
+        self.recall_bias = float(getattr(tagger, "recall_bias", 0.0))
         self.lock = threading.Lock()
         self._reset(0)  # made on first use
 
@@ -222,6 +226,8 @@ class _Runner:
             mirror = torch.from_numpy(offsets[lengths[b_of] - 1 - t_of] + b_of)  # packed row of (L-1-t, b)
             features = torch.cat([states[0], states[1][mirror]], dim=1)
         emissions = tagger.linear(features).numpy()[:, self.keep]
+        if self.recall_bias and self.outside_tag >= 0:
+            emissions[:, self.outside_tag] -= self.recall_bias
         path, confidences = self._viterbi(emissions, counts, offsets.tolist(), lengths)
         # back to sentence order: flat index of (b, t) -> packed row
         packed_of = (offsets[None, :-1] + np.arange(size)[:, None])[active]

@@ -53,6 +53,10 @@ class TaggerConfig:
     #: Width of the subword table (0: no subword features).
     subword_dim: int = 0
     format: int = FORMAT
+    #: Subtracted from the `O` tag's emission score before decoding: a word is tagged as part of a
+    #: name, place, address or organization on weaker evidence (recall up, precision down). Picked
+    #: on the real-life dev split for the shipped model (docs/quality.md).
+    recall_bias: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -204,4 +208,5 @@ def load(directory: Path) -> SequenceTagger:
             f"NER model weights do not match its config: {len(missing)} missing, {len(unexpected)} unexpected"
         )
     tagger.eval()
+    setattr(tagger, "recall_bias", config.recall_bias)  # noqa: B010  # read by the fast path's decoding (`_fast`)
     return tagger

@@ -150,6 +150,8 @@ class NumpyTagger:
         self.from_start = transitions[self.keep, start]
         self.to_stop = transitions[stop, self.keep]
         self.classes = np.array([t.split("-", 1)[-1] for t in self.tags])
+        self.outside = self.tags.index("O")
+        self.recall_bias = np.float32(config.recall_bias)
         self._words: dict[str, int] = {}
         self._table = np.empty((0, 0), dtype=np.float32)
         self._lock = threading.Lock()
@@ -260,6 +262,8 @@ class NumpyTagger:
         forward, backward = states[0], _reversed_rows(states[1], lengths)
         features = np.concatenate([forward, backward], axis=2)
         emissions = (features @ self.linear[0] + self.linear[1])[:, :, self.keep]
+        if self.recall_bias:
+            emissions[:, :, self.outside] -= self.recall_bias
         paths, confidences = self._viterbi(emissions, lengths)
         return [
             _spans([self.tags[k] for k in paths[b, :length]], confidences[b, :length].tolist())

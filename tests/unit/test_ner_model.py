@@ -21,10 +21,12 @@ from training.ner.score import score
 
 pytestmark = pytest.mark.slow
 
-#: Fixed quality floor on a fixed generated set (seed unseen in training); measured 0.98 (min lang 0.96;
-#: the model before the lexicon and the broader corpus: 0.92, min lang 0.89).
-MIN_PII_F1 = 0.95
-MIN_LANG_PII_F1 = 0.92
+#: Fixed quality floor on a fixed generated set (seed unseen in training). The shipped model, trained
+#: on real corpora and hand-written text as well and decoded with its recall bias, measures 0.933 (min
+#: lang 0.907; precision 0.91, recall 0.96); its choice rests on the real-life dev split
+#: (docs/quality.md). The generated-only model before it measured 0.98 here.
+MIN_PII_F1 = 0.92
+MIN_LANG_PII_F1 = 0.89
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +102,7 @@ def _ranges(batch: list[list[Span]]) -> list[list[tuple[int, int, str]]]:
 
 
 def test_fast_path_matches_flair_predict(flair_stage: NerStage, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(flair_stage.load(), "recall_bias", 0.0)  # flair's own decoding has no recall bias
     docs = [Document(e.text, e.lang) for e in generate(78, 6)]
     assert len(docs) >= _fast.SMALL_BATCH  # the fast path's own recurrence; three texts: torch's LSTM
     fast, few = flair_stage.detect_many(docs), flair_stage.detect_many(docs[:3])
@@ -212,6 +215,22 @@ def _assert_fast_path_matches_flair(directory: Path, text: str) -> list[list[Spa
     in_numpy = NerStage(str(directory))
     assert _ranges(in_numpy.detect_many(docs[:3]) + in_numpy.detect_many(docs[3:])) == _ranges(fast)
     return fast
+
+
+def test_recall_bias_tags_more_words_alike_in_numpy_and_the_fast_path(tmp_path: Path) -> None:
+    from detectors.ner._model import save
+
+    text = "John and ana saw the sea with Jo Smith in Porto, near Rua Augusta 12"
+    tagged = []
+    for bias in (-3.0, 3.0):  # random weights: a negative bias (fewer words) shows the effect too
+        config, tagger = _tiny_tagger(5)
+        config.recall_bias = bias
+        directory = tmp_path / str(bias)
+        save(tagger, config, directory)
+        fast = NerStage.from_tagger(load(directory)).detect_many([Document(text)])
+        assert _ranges(NerStage(str(directory)).detect_many([Document(text)])) == _ranges(fast)
+        tagged.append(sum(s.end - s.start for s in fast[0]))
+    assert tagged[1] > tagged[0]
 
 
 def test_lexicon_features_save_load_and_fast_path(tmp_path: Path) -> None:
