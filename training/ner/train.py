@@ -81,6 +81,11 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--max-minutes", type=float, default=0.0, help="stop after the epoch that passes this")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument(
+        "--recall-bias",
+        type=float,
+        help="the saved model's recall bias (TaggerConfig.recall_bias; default: kept)",
+    )
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--char-dim", type=int, default=25)
     ap.add_argument("--char-hidden", type=int, default=50)
@@ -241,6 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         tagger = build(config, fresh=True)
         if table is not None:
             cast(torch.Tensor, tagger.embeddings.subword_table).copy_(torch.from_numpy(table))
+    if args.recall_bias is not None:
+        config.recall_bias = args.recall_bias
     sentences = [to_sentence(e) for e in train]
     log.info(
         "corpus train=%d %s dev=%d seconds=%.1f", len(train), mixture, len(dev), time.perf_counter() - started
