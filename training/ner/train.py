@@ -42,7 +42,7 @@ from training.ner.score import score
 log = logging.getLogger("training.ner")
 
 
-def _joined(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+def joined(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Join same-class spans separated by one space (`{FIRST} {LAST}` is one name)."""
     out: list[tuple[int, int, str]] = []
     for start, end, label in sorted(spans):
@@ -59,7 +59,7 @@ def to_sentence(example: Example) -> Any:
 
     toks = tokenize(example.text)
     sentence = Sentence([example.text[a:b] for a, b in toks])
-    for start, end, label in _joined(example.text, example.spans):
+    for start, end, label in joined(example.text, example.spans):
         idx = [i for i, (a, b) in enumerate(toks) if a < end and start < b]
         if idx:
             sentence[idx[0] : idx[-1] + 1].add_label("ner", label)

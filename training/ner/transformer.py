@@ -68,23 +68,12 @@ IGNORE = -100
 Window = tuple[list[int], list[int], list[int]]
 
 
-def joined(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Same-class spans separated by one space joined (`{FIRST} {LAST}` is one name), as `train.py`."""
-    out: list[tuple[int, int, str]] = []
-    for start, end, label in sorted(spans):
-        if out and out[-1][2] == label and text[out[-1][1] : start] == " ":
-            out[-1] = (out[-1][0], end, label)
-        else:
-            out.append((start, end, label))
-    return out
-
-
 def word_labels(example: Example) -> tuple[list[str], list[str]]:
     """The example's words (shared tokenizer) and their BIO labels."""
     toks = tokenize(example.text)
     words = [example.text[a:b] if example.text[a:b].isprintable() else "_" for a, b in toks]
     tags = ["O"] * len(toks)
-    for start, end, label in joined(example.text, example.spans):
+    for start, end, label in bilstm.joined(example.text, example.spans):
         idx = [i for i, (a, b) in enumerate(toks) if a < end and start < b]
         for k, i in enumerate(idx):
             tags[i] = f"{'B' if k == 0 else 'I'}-{label}"
