@@ -10,6 +10,7 @@ from detectors.custom import CustomStage
 from detectors.errors import DetectorsError
 from detectors.merge import gate, merge
 from detectors.patterns import PatternStage
+from detectors.patterns.names import grow_names
 from detectors.policy import Policy
 from detectors.span import Document, Span
 from detectors.spoken import SpokenStage
@@ -55,7 +56,9 @@ class Pipeline:
                 for i in active:
                     candidates[i].extend(stage.detect(docs[i]))
         for i in pending:
-            results[i] = merge(gate(candidates[i], self._policy(docs[i])), docs[i].text)
+            results[i] = grow_names(
+                merge(gate(candidates[i], self._policy(docs[i])), docs[i].text), docs[i].text
+            )
         return [r if r is not None else [] for r in results]
 
     def _policy(self, doc: Document) -> Policy:

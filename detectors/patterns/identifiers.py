@@ -61,8 +61,12 @@ _ACCOUNT_CONTEXT = _context(
     "kunden(?!service|dienst|center|zentrum|hotline|support|beratung)|mitglieds|versicherungs|versicherten"
     "|vertrags|policen|personalnr|personalnummer|konto",
 )
-#: Letter prefixes (`CUS-`, `CTR-MX-`, `K`), then digit groups joined by `-./` or single spaces.
-_ACCOUNT_VALUE = r"(?:[A-Z]{1,6}[-./]?){0,2}\d[\d./-]*(?:(?<=\d)[ ]\d[\d./-]*){0,3}[A-Z0-9]*(?<=[A-Z0-9])"
+#: Letter prefixes (`CUS-`, `CTR-MX-`, `K`; capitals and a space: `HAB 77 402 118`), then digit
+#: groups joined by `-./` or single spaces.
+_ACCOUNT_VALUE = (
+    r"(?:(?-i:[A-Z]{2,4})[ ](?=\d))?"
+    r"(?:[A-Z]{1,6}[-./]?){0,2}\d[\d./-]*(?:(?<=\d)[ ]\d[\d./-]*){0,3}[A-Z0-9]*(?<=[A-Z0-9])"
+)
 #: A distinctive account value: a letter prefix and a hyphen (`TRV-0093417`, `MEM-330-1187`).
 _ACCOUNT_SHAPED = r"[A-Z]{2,6}(?:-[A-Z]{1,5})?-\d{3,}(?:-\d+)*"
 

@@ -26,6 +26,7 @@ import regex
 from detectors import entities
 from detectors.patterns._context import trie
 from detectors.patterns._recognizer import Hit
+from detectors.span import Span
 
 #: A capitalized (or all-capitals) name word: `Marie-Ève`, `D'Souza`, `NGUYỄN`, `McDonald`.
 _UPPER = r"\p{Lu}[\p{L}\p{M}]*(?:['’-]\p{L}[\p{L}\p{M}]*)*"
@@ -544,3 +545,42 @@ def _mention_pattern(words: frozenset[str]) -> regex.Pattern[str]:
 
 
 NAMES = NameCueRecognizer()
+
+#: At most this many words a name span grows by (`grow_names`).
+GROW_WORDS = 2
+
+
+def grow_names(spans: list[Span], text: str) -> list[Span]:
+    """PERSON spans grown over the name words right after them (`Kerstin` + `Lampe`, `Núria Puig`
+    + `i Ferrer`): capitalized words that are no cue or common word, or, after a lower-case name,
+    listed lower-case names (`djamila tavares` + `semedo`). Stops at the next span."""
+    out: list[Span] = []
+    starts = sorted(s.start for s in spans)
+    for span in sorted(spans, key=lambda s: s.start):
+        if span.entity != entities.PERSON:
+            out.append(span)
+            continue
+        lower = not any(c.isupper() for c in text[span.start : span.end])
+        limit = next((start for start in starts if start >= span.end), len(text))
+        end = _grown_end(text, span.end, limit, lower)
+        out.append(span if end == span.end else Span(span.start, end, span.entity, span.score, span.stage))
+    return out
+
+
+def _grown_end(text: str, end: int, limit: int, lower: bool) -> int:
+    cursor, grown, added = end, end, 0
+    while added < GROW_WORDS:
+        space = _SPACE.match(text, cursor)
+        match = _WORD.match(text, space.end()) if space else None
+        if match is None or match.end() > limit:
+            break
+        word = match.group()
+        if word.lower() in PARTICLES:
+            cursor = match.end()
+            continue
+        if not (_is_name_word(word, False) if not lower else _is_name_word(word, False, "FL")):
+            break
+        if word[0].isupper() and lower:
+            break
+        grown, cursor, added = match.end(), match.end(), added + 1
+    return grown

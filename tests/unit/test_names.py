@@ -104,3 +104,23 @@ def test_the_name_list_holds_names_not_everyday_words() -> None:
     assert {"sofia", "oksana", "julien", "wesley"} <= listed.keys()
     assert not {"mark", "rose", "april", "will", "hope", "costa"} & listed.keys()
     assert set(listed.values()) <= {"F", "L", "FL"}
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "expected"),
+    [
+        ("Kerstin Lampe called", "Kerstin", "Kerstin Lampe"),
+        ("Núria Puig i Ferrer : oui", "Núria Puig", "Núria Puig i Ferrer"),
+        ("oksana kovalenko sim", "oksana", "oksana kovalenko"),  # a listed surname
+        ("Anna Team lead", "Anna", "Anna"),  # a team word
+        ("Anna Berg Müller Schmidt Klein", "Anna", "Anna Berg Müller"),  # two words at most
+        ("ana Lopes", "ana", "ana"),  # a lower-case name takes no capitalized word
+        ("Ana ana@example.com", "Ana", "Ana"),
+    ],
+)
+def test_a_name_span_grows_over_the_name_words_after_it(text: str, first: str, expected: str) -> None:
+    from detectors.patterns.names import grow_names
+    from detectors.span import Span
+
+    spans = grow_names([Span(0, len(first), "PERSON", 0.7, "ner")], text)
+    assert text[spans[0].start : spans[0].end] == expected
