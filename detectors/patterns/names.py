@@ -168,9 +168,14 @@ _KEY_LABEL = (
     r"(?!\w)"
 )
 _FORM = regex.compile(
-    rf"(?:{_LINE_START}|(?<=[|;{{,][ \t]*)|(?<=[.!?)][ \t]+))[\"']?(?:{_FORM_LABEL}|{_KEY_LABEL})[\"']?[ \t]*"
-    r"(?:\([^)\n]{0,20}\)[ \t]*)?(?:[:=]|[ \t]-)[ \t]*[\"']?",
+    rf"(?:{_FORM_LABEL}|{_KEY_LABEL})[\"']?[ \t]*(?:\([^)\n]{{0,20}}\)[ \t]*)?(?:[:=]|[ \t]-)[ \t]*[\"']?",
     regex.IGNORECASE,
+)
+#: What stands right before a form label: a line's start, a separator (`|`, `;`, `{`, `,`), a
+#: sentence's end; an opening quote (JSON keys). Checked after the label matched: a pattern that
+#: starts with these lookbehinds is tried at every position of the text, the label's words are not.
+_FORM_BEFORE = regex.compile(
+    r"(?:(?:^|\n)[ \t>*-]*(?:\[[^\]\n]{0,24}\][ \t]*)?|[|;{,][ \t]*|[.!?)][ \t]+)[\"']?\Z"
 )
 #: Introductions that leave no doubt: lower-case names are read after them.
 _INTRO_STRONG = regex.compile(
@@ -235,13 +240,15 @@ _ROLE_PHRASES = (
     "representative|consultor|consultora|specialist|especialista|gestor|gestora|equipe|equipa|team"
 )
 #: Where a greeting or a sign-off may start: a line, or after a clause's punctuation or an emoji.
-_CLAUSE_START = r"(?:(?<=^|\n)[ \t>*-]*(?:\[[^\]\n]{0,24}\][ \t]*)?|(?<=[.!?,;:)\p{So}][ \t]{1,3}))"
+_CLAUSE_BEFORE = regex.compile(
+    r"(?:(?:^|\n)[ \t>*-]*(?:\[[^\]\n]{0,24}\][ \t]*)?|[.!?,;:)\p{So}][ \t]{1,3})\Z"
+)
 _GREETING = regex.compile(
-    _CLAUSE_START + _alternation(_GREETING_PHRASES) + r"[ \t]*,?[ \t]*",
+    _alternation(_GREETING_PHRASES) + r"[ \t]*,?[ \t]*",
     regex.IGNORECASE,
 )
 _SIGN_OFF = regex.compile(
-    _CLAUSE_START + _alternation(_SIGN_OFF_PHRASES) + r"[ \t]*[,.!]*(?:[ \t]*\n[ \t>]*(?:\n[ \t>]*)?|[ \t]+)",
+    _alternation(_SIGN_OFF_PHRASES) + r"[ \t]*[,.!]*(?:[ \t]*\n[ \t>]*(?:\n[ \t>]*)?|[ \t]+)",
     regex.IGNORECASE,
 )
 _HEADER = regex.compile(
@@ -375,18 +382,20 @@ class _Cue:
     vetted: bool = False
     #: Every name word has a lower-case letter (`técnica OS 889102`: not a name).
     mixed: bool = False
+    #: What must stand right before the cue (its start checked after it matched).
+    before: regex.Pattern[str] | None = None
     #: What must follow the name (a speaker's colon).
     after: regex.Pattern[str] | None = None
 
 
 CUES: tuple[_Cue, ...] = (
-    _Cue(_FORM, 0.85, lower=True, closed=True, listed=True),
+    _Cue(_FORM, 0.85, lower=True, closed=True, listed=True, before=_FORM_BEFORE),
     _Cue(_INTRO_STRONG, 0.85, lower=True),
     _Cue(_INTRO_WEAK, 0.6, known=True),
     _Cue(_INTRO_BARE, 0.6, vetted=True),
     _Cue(_TITLE, 0.8),
-    _Cue(_GREETING, 0.7, closed=True, known=True),
-    _Cue(_SIGN_OFF, 0.7, closed=True, known=True),
+    _Cue(_GREETING, 0.7, closed=True, known=True, before=_CLAUSE_BEFORE),
+    _Cue(_SIGN_OFF, 0.7, closed=True, known=True, before=_CLAUSE_BEFORE),
     _Cue(_HEADER, 0.8, closed=True),
     _Cue(_SPEAKER_ROLE, 0.75, after=regex.compile(r"[ \t]*\)?[ \t]*:")),
     _Cue(_RELATIVE, 0.6, known=True),
@@ -476,7 +485,9 @@ class NameCueRecognizer:
     def _cued(self, text: str) -> Iterator[Hit]:
         for cue in CUES:
             for match in cue.pattern.finditer(text):
-                yield from self._names(text, match.end(), cue)
+                start = match.start()
+                if cue.before is None or cue.before.search(text, max(0, start - 48), start):
+                    yield from self._names(text, match.end(), cue)
         for match in _NAME_QUESTION.finditer(text):
             lead = _ANSWER_LEAD.match(text, match.end())
             if lead is not None:
