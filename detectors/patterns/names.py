@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import regex
@@ -535,24 +535,31 @@ class NameCueRecognizer:
         words = {
             w
             for start, end in found
-            for w in regex.findall(rf"{_UPPER}|{_LOWER}", text[start:end])
+            for w in _NAME_WORD.findall(text, start, end)
             if len(w) > 2 and w.lower() not in PARTICLES and w.lower() not in STOP
         }
-        if not words:
-            return
-        pattern = regex.compile(
-            r"(?<![\w@.])(?:" + "|".join(map(regex.escape, sorted(words))) + r")(?![\w@])"
-        )
-        for match in pattern.finditer(text):
-            span = match.span()
-            if not any(s <= span[0] and span[1] <= e for s, e in found):
-                yield span[0], span[1], self.mention_score
+        for word in words:  # `str.find`, not a pattern compiled per text: every text names others
+            at = text.find(word)
+            while at >= 0:
+                end = at + len(word)
+                whole = (at == 0 or not _joins_before(text[at - 1])) and (
+                    end == len(text) or not _joins(text[end])
+                )
+                if whole and not any(s <= at and end <= e for s, e in found):
+                    yield at, end, self.mention_score
+                at = text.find(word, at + 1)
 
 
-@lru_cache(maxsize=4096)
-def _mention_pattern(words: frozenset[str]) -> regex.Pattern[str]:
-    """Whole-word occurrences of `words` (compiled once per set of names: texts repeat them)."""
-    return regex.compile(r"(?<![\w@.])(?:" + "|".join(map(regex.escape, sorted(words))) + r")(?![\w@])")
+_NAME_WORD = regex.compile(rf"{_UPPER}|{_LOWER}")
+
+
+def _joins(char: str) -> bool:
+    """`char` continues a word after it (a mention is whole words only)."""
+    return char.isalnum() or char in "_@"
+
+
+def _joins_before(char: str) -> bool:
+    return _joins(char) or char == "."
 
 
 NAMES = NameCueRecognizer()
