@@ -129,10 +129,28 @@ _LOWER_STOP = _split(
 _MAX_WORDS = 5
 
 
+#: A word as the cue prefilter reads it (`customer_name` is two: `customer`, `name`).
+_TOKEN = regex.compile(r"[^\W_]+")
+#: Each alternation `_alternation` built → the first words of its phrases (`CUES` prefilter).
+_FIRST_WORDS: dict[str, frozenset[str]] = {}
+
+
 def _alternation(phrases: str) -> str:
     """`|`-separated phrases (spaces: any run of blanks) as a trie alternation, whole words."""
     words = [p.strip().lower() for p in phrases.split("|") if p.strip()]
-    return r"(?<!\w)(?:" + trie(words).replace("\\ ", r"[ \t]+") + r")(?!\w)"
+    firsts = frozenset(m.group() for m in map(_TOKEN.match, words) if m)
+    # `\b` equals `(?<!\w)` when every phrase starts with a word character, and `regex` scans it faster
+    start = r"\b" if all(regex.match(r"\w", w) for w in words) else r"(?<!\w)"
+    out = start + "(?:" + trie(words).replace("\\ ", r"[ \t]+") + r")(?!\w)"
+    _FIRST_WORDS[out] = firsts
+    return out
+
+
+def _firsts(pattern: regex.Pattern[str], *more: str) -> frozenset[str]:
+    """The words one of which a text must hold for `pattern` to match: the first words of the
+    alternations it is made of, and `more`."""
+    found = [words for source, words in _FIRST_WORDS.items() if source in pattern.pattern]
+    return frozenset().union(*found, more)
 
 
 _LINE_START = r"(?:^|(?<=\n))[ \t>*-]*(?:\[[^\]\n]{0,24}\][ \t]*)?"
@@ -161,12 +179,15 @@ _FORM_LABEL = _alternation(
     "recipient|addressee|adhérent|adhérente|adherent|adherente|socio titular|sócio titular|member name"
 )
 #: `full_name=`, `nome_completo:` (log lines, key-value dumps).
-_KEY_LABEL = (
-    r"(?<![\w.])(?:(?:customer|client|contact|account|card|holder|patient|user|guest|first|last|full|given"
-    r"|family|nome|nombre|nom|titular|titulaire)_)?(?:name|full_name|nome|nome_completo|nombre|nombre_completo"
-    r"|nom|nom_complet|prenom|prénom|vorname|nachname|titulaire|titular|holder|surname|sobrenome|apellidos?)"
-    r"(?!\w)"
+_KEY_PREFIXES = (
+    "customer client contact account card holder patient user guest first last full given family nome nombre"
+    " nom titular titulaire"
 )
+_KEY_NAMES = (
+    "name full_name nome nome_completo nombre nombre_completo nom nom_complet prenom prénom vorname nachname"
+    " titulaire titular holder surname sobrenome apellido apellidos"
+)
+_KEY_LABEL = rf"(?<![\w.])(?:(?:{trie(_KEY_PREFIXES.split())})_)?(?:{trie(_KEY_NAMES.split())})(?!\w)"
 _FORM = regex.compile(
     rf"(?:{_FORM_LABEL}|{_KEY_LABEL})[\"']?[ \t]*(?:\([^)\n]{{0,20}}\)[ \t]*)?(?:[:=]|[ \t]-)[ \t]*[\"']?",
     regex.IGNORECASE,
@@ -382,6 +403,8 @@ class _Cue:
     vetted: bool = False
     #: Every name word has a lower-case letter (`técnica OS 889102`: not a name).
     mixed: bool = False
+    #: The cue can match only in a text holding one of these words (lower case); None: any text.
+    firsts: frozenset[str] | None = None
     #: What must stand right before the cue (its start checked after it matched).
     before: regex.Pattern[str] | None = None
     #: What must follow the name (a speaker's colon).
@@ -389,18 +412,26 @@ class _Cue:
 
 
 CUES: tuple[_Cue, ...] = (
-    _Cue(_FORM, 0.85, lower=True, closed=True, listed=True, before=_FORM_BEFORE),
-    _Cue(_INTRO_STRONG, 0.85, lower=True),
-    _Cue(_INTRO_WEAK, 0.6, known=True),
-    _Cue(_INTRO_BARE, 0.6, vetted=True),
-    _Cue(_TITLE, 0.8),
-    _Cue(_GREETING, 0.7, closed=True, known=True, before=_CLAUSE_BEFORE),
-    _Cue(_SIGN_OFF, 0.7, closed=True, known=True, before=_CLAUSE_BEFORE),
-    _Cue(_HEADER, 0.8, closed=True),
-    _Cue(_SPEAKER_ROLE, 0.75, after=regex.compile(r"[ \t]*\)?[ \t]*:")),
-    _Cue(_RELATIVE, 0.6, known=True),
-    _Cue(_TITLE_WORD, 0.65, lower=True, closed=True),
-    _Cue(_ROLE_NOUN, 0.6, mixed=True, vetted=True),
+    _Cue(
+        _FORM,
+        0.85,
+        lower=True,
+        closed=True,
+        listed=True,
+        before=_FORM_BEFORE,
+        firsts=_firsts(_FORM, *_KEY_PREFIXES.split(), *_KEY_NAMES.split()),
+    ),
+    _Cue(_INTRO_STRONG, 0.85, lower=True, firsts=_firsts(_INTRO_STRONG)),
+    _Cue(_INTRO_WEAK, 0.6, known=True, firsts=_firsts(_INTRO_WEAK)),
+    _Cue(_INTRO_BARE, 0.6, vetted=True, firsts=_firsts(_INTRO_BARE)),
+    _Cue(_TITLE, 0.8, firsts=_firsts(_TITLE, "m", "d")),
+    _Cue(_GREETING, 0.7, closed=True, known=True, before=_CLAUSE_BEFORE, firsts=_firsts(_GREETING)),
+    _Cue(_SIGN_OFF, 0.7, closed=True, known=True, before=_CLAUSE_BEFORE, firsts=_firsts(_SIGN_OFF)),
+    _Cue(_HEADER, 0.8, closed=True, firsts=_firsts(_HEADER)),
+    _Cue(_SPEAKER_ROLE, 0.75, after=regex.compile(r"[ \t]*\)?[ \t]*:"), firsts=_firsts(_SPEAKER_ROLE)),
+    _Cue(_RELATIVE, 0.6, known=True, firsts=_firsts(_RELATIVE)),
+    _Cue(_TITLE_WORD, 0.65, lower=True, closed=True, firsts=_firsts(_TITLE_WORD)),
+    _Cue(_ROLE_NOUN, 0.6, mixed=True, vetted=True, firsts=_firsts(_ROLE_NOUN)),
     _Cue(_FAMILY, 0.65, mixed=True),
     _Cue(_DASH_SIGNATURE, 0.6, closed=True, vetted=True),
 )
@@ -483,7 +514,10 @@ class NameCueRecognizer:
         yield from self._mentions(text, found)
 
     def _cued(self, text: str) -> Iterator[Hit]:
+        words = {w.lower() for w in _TOKEN.findall(text)}
         for cue in CUES:
+            if cue.firsts is not None and words.isdisjoint(cue.firsts):
+                continue  # none of its words: the scan would find nothing
             for match in cue.pattern.finditer(text):
                 start = match.start()
                 if cue.before is None or cue.before.search(text, max(0, start - 48), start):
