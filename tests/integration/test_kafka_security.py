@@ -113,12 +113,17 @@ def test_worker_and_tools_over_mutual_tls(
         asyncio.run(_send(settings, settings.messages_topic, message))
         seen = asyncio.run(_read(settings, [settings.masked_messages_topic], lambda s: len(s) >= 1))
         assert worker.proc.poll() is None, worker.text()[-2000:]
+        # the audit checkpoint reader (`audit verify --from-topic`) reads the same way. The worker
+        # publishes the checkpoint right after the batch's delivery: read while it runs, and again
+        # until it shows (the embedded broker's ListOffsets can lag what a fetch sees)
+        points: list[Any] = []
+        deadline = time.monotonic() + 20
+        while not points and time.monotonic() < deadline:
+            points = asyncio.run(published(settings, settings.audit_topic, idle_s=0.3))
     finally:
         assert worker.stop() == 0
     assert len(seen) == 1, worker.text()[-2000:]
     assert "</EMAIL>" in json.loads(seen[0].value)["text"] and header(seen[0], "veilstream-tenant") == b"acme"
-    # the audit checkpoint reader (`audit verify --from-topic`) reads the same way
-    points = asyncio.run(published(settings, settings.audit_topic, idle_s=0.3))
     assert points and points[0].tenant == "acme"
     assert KEY_PASSWORD not in worker.text()
 
