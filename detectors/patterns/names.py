@@ -60,6 +60,8 @@ PARTICLES = _split(
     de da do dos das del della di du van von der den ter le la y i e bin ben al el ibn mac st
     """
 )
+#: The particles as a regex alternation.
+_PARTICLE = "|".join(sorted(PARTICLES))
 #: Words after a cue that are not a name (case-insensitive): people in general, teams, roles,
 #: titles (a title's own cue reads the name after it), greetings and filler.
 STOP = _split(
@@ -313,8 +315,7 @@ _ROLE_NOUN = regex.compile(
 _DASH_SIGNATURE = regex.compile(r"(?<=[.!?)…][ \t]+)[—–-][ \t]*")
 #: A signature line: a name and a bar (`Pedro Alves | Gestor de Sinistros`).
 _BAR_SIGNATURE = regex.compile(
-    _LINE_START
-    + rf"(?P<v>{_UPPER}(?:[ \t]+(?:(?:{'|'.join(sorted(PARTICLES))})[ \t]+)*{_UPPER}){{1,3}})[ \t]*\|"
+    _LINE_START + rf"(?P<v>{_UPPER}(?:[ \t]+(?:(?:{_PARTICLE})[ \t]+)*{_UPPER}){{1,3}})[ \t]*\|"
 )
 #: Relatives and colleagues named in passing.
 _RELATIVE = regex.compile(
@@ -365,7 +366,6 @@ _ANSWER_LEAD = regex.compile(
     regex.IGNORECASE,
 )
 _NAME_END = regex.compile(r"[ \t]*(?:$|[\n,.;!?)\]<>|/\"'(]|[-–—][ \t]|\p{So})")
-_PARTICLE = "|".join(sorted(PARTICLES))
 _DISPLAY_NAME = regex.compile(
     rf"(?<=^|[\n:,;\"'(\[>][ \t]*)"
     rf"(?P<v>{_UPPER}(?:[ \t]+(?:(?:{_PARTICLE})[ \t]+)*(?:{_UPPER}|{_INITIAL})){{0,4}})"
